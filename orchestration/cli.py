@@ -1,0 +1,111 @@
+"""The `nps` command line (contract section 1). Each command is thin: it resolves settings and calls
+the part that does the work, imported lazily so `nps --help` stays fast."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orchestration.settings import Settings
+
+app = typer.Typer(
+    name="nps",
+    help="NPS warehouse: survey, CRM and contact-centre exports to trusted NPS marts.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+for _var, _value in {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "DAGSTER_DISABLE_TELEMETRY": "1",
+    "GX_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+}.items():
+    os.environ.setdefault(_var, _value)
+
+LandingOpt = Annotated[Path | None, typer.Option("--landing", help="Landing folder (NPS_LANDING_DIR).")]
+WarehouseOpt = Annotated[
+    Path | None, typer.Option("--warehouse", help="DuckDB warehouse file (NPS_WAREHOUSE_PATH).")
+]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="ISO timestamp against which follow-ups are judged (NPS_AS_OF).")
+]
+
+
+def _settings(**flags: object) -> Settings:
+    try:
+        return Settings.from_env(**flags)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Landing folder to write into.")],
+    scale: Annotated[str, typer.Option(help="tiny | small | medium | large")] = "small",
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 42,
+    locale: Annotated[str, typer.Option(help="en | fr: the main export locale.")] = "en",
+    clean: Annotated[bool, typer.Option("--clean", help="No planted messiness.")] = False,
+    end_date: Annotated[
+        str | None, typer.Option("--end-date", help="Last day of history (YYYY-MM-DD, default today).")
+    ] = None,
+) -> None:
+    """Write synthetic survey, CRM and call exports in the landing layout."""
+    from ingestion.sample_exports import generate_command
+
+    code = generate_command(out, scale=scale, seed=seed, locale=locale, clean=clean, end_date=end_date)
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(landing: LandingOpt = None, warehouse: WarehouseOpt = None, as_of: AsOfOpt = None) -> None:
+    """The full pipeline in process: ingest → dbt build → quality suites → publish."""
+    from orchestration.pipeline import run_command
+
+    raise typer.Exit(run_command(_settings(landing_dir=landing, warehouse_path=warehouse, as_of=as_of)))
+
+
+@app.command()
+def demo(landing: LandingOpt = None, warehouse: WarehouseOpt = None, as_of: AsOfOpt = None) -> None:
+    """Generate sample exports if the landing folder is empty, run the pipeline, print a headline."""
+    from orchestration.pipeline import demo_command
+
+    raise typer.Exit(demo_command(_settings(landing_dir=landing, warehouse_path=warehouse, as_of=as_of)))
+
+
+@app.command()
+def validate(warehouse: WarehouseOpt = None, as_of: AsOfOpt = None) -> None:
+    """Run the data-quality suites; exit non-zero naming each failed blocking expectation."""
+    from data_quality.runner import validate_command
+
+    raise typer.Exit(validate_command(_settings(warehouse_path=warehouse, as_of=as_of)))
+
+
+@app.command()
+def loop(
+    out: Annotated[Path | None, typer.Option("--out", help="CSV file for the CRM.")] = None,
+    warehouse: WarehouseOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Open and overdue detractor follow-ups, most overdue first; CSV for the CRM, formula-safe."""
+    from orchestration.followups import loop_command
+
+    raise typer.Exit(loop_command(_settings(warehouse_path=warehouse, as_of=as_of), out))
+
+
+@app.command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8501,
+) -> None:
+    """The starter dashboard on 127.0.0.1, reading the published copy only."""
+    from dashboard.launch import dashboard_command
+
+    raise typer.Exit(dashboard_command(_settings(), port=port))
+
+
+if __name__ == "__main__":
+    app()
