@@ -1,16 +1,17 @@
 # The two commands of the README are `make demo` and `make test`.
 SHELL := /bin/bash
-UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
+export DAGSTER_DISABLE_TELEMETRY := 1
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export UV_LINK_MODE := copy
 
 .PHONY: setup demo test lint bench browser-deps clean
 
 setup:
-	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
-	@$$(command -v uv || echo "$(HOME)/.local/bin/uv") sync --frozen --quiet
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@if command -v uv >/dev/null 2>&1; then uv sync --frozen --quiet; else python3 -m uv sync --frozen --quiet; fi
 
 demo: setup
 	.venv/bin/nps demo
