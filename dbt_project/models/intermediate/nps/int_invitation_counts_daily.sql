@@ -1,0 +1,22 @@
+-- Invitations per local day of sending, segment and channel, and how many of them were answered.
+with invitations as (
+
+    select sent_date, segment, channel, has_response
+    from {{ ref('fct_survey_responses') }}
+
+),
+
+final as (
+
+    select
+        sent_date as day,
+        segment,
+        channel,
+        count(*) as invitations,
+        count(*) filter (where has_response) as invitations_responded
+    from invitations
+    group by 1, 2, 3
+
+)
+
+select * from final

@@ -1,0 +1,94 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='response_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+-- One row per invitation. Incremental and exact: a build reprocesses the invitations whose survey rows, or
+-- whose customer's CRM rows, came from files loaded since the last build (late responses, re-sent rows and
+-- late CRM changes included), keyed on the load-order file id rather than on dates.
+with enriched as (
+
+    select
+        response_id, customer_id, channel, touchpoint, interaction_id, sent_at, responded_at, has_response,
+        nps_score, nps_category, csat_score, ces_score, nps_comment, segment, region, plan, language,
+        sent_date, responded_date, _file_id
+    from {{ ref('int_responses_enriched') }}
+
+),
+
+{% if is_incremental() %}
+watermark as (
+
+    select coalesce(max(_built_through_file_id), -1) as file_id from {{ this }}
+
+),
+
+changed_customers as (
+
+    select distinct customer_id
+    from {{ ref('int_customer_history') }}
+    where _file_id > (select file_id from watermark)
+
+),
+
+to_process as (
+
+    select enriched.*
+    from enriched
+    where enriched._file_id > (select file_id from watermark)
+        or enriched.customer_id in (select customer_id from changed_customers)
+
+),
+{% else %}
+to_process as (
+
+    select * from enriched
+
+),
+{% endif %}
+
+built_through as (
+
+    select max(file_id) as file_id
+    from (
+        select max(_file_id) as file_id from {{ ref('stg_surveys__responses') }}
+        union all
+        select max(_file_id) as file_id from {{ ref('int_customer_history') }}
+    ) as file_ids
+
+),
+
+final as (
+
+    select
+        to_process.response_id,
+        to_process.customer_id,
+        to_process.channel,
+        to_process.touchpoint,
+        to_process.interaction_id,
+        to_process.sent_at,
+        to_process.responded_at,
+        to_process.has_response,
+        to_process.nps_score,
+        to_process.nps_category,
+        to_process.csat_score,
+        to_process.ces_score,
+        to_process.nps_comment,
+        to_process.segment,
+        to_process.region,
+        to_process.plan,
+        to_process.language,
+        to_process.sent_date,
+        to_process.responded_date,
+        to_process._file_id,
+        built_through.file_id as _built_through_file_id
+    from to_process
+    cross join built_through
+
+)
+
+select * from final

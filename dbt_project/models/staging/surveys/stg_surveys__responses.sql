@@ -1,0 +1,47 @@
+with source as (
+
+    select
+        response_id, customer_id, email, channel, touchpoint, interaction_id,
+        sent_at, responded_at, nps_score, nps_comment, csat_score, ces_score, language,
+        _file_id, _file_name, _line_number, _loaded_at
+    from {{ source('surveys', 'surveys') }}
+
+),
+
+newest_version as (
+
+    -- the same invitation re-sent in several exports: the newest file wins (then the last line)
+    select
+        *,
+        row_number() over (partition by response_id order by _file_id desc, _line_number desc) as version_rank
+    from source
+
+),
+
+final as (
+
+    select
+        response_id,
+        nullif(trim(customer_id), '') as customer_id,
+        nullif(lower(trim(email)), '') as email,
+        {{ normalise_channel('channel') }} as channel,
+        nullif(lower(trim(touchpoint)), '') as touchpoint,
+        nullif(trim(interaction_id), '') as interaction_id,
+        sent_at,
+        responded_at,
+        responded_at is not null as has_response,
+        nps_score,
+        nps_comment,
+        csat_score,
+        ces_score,
+        nullif(lower(trim(language)), '') as language,
+        _file_id,
+        _file_name,
+        _line_number,
+        _loaded_at
+    from newest_version
+    where version_rank = 1
+
+)
+
+select * from final
