@@ -139,3 +139,14 @@ def map_headers(source: Source, headers: list[str]) -> dict[int, str]:
         if canonical is not None and canonical not in mapped.values():
             mapped[position] = canonical
     return mapped
+
+
+def map_keys(source: Source, keys: list[str]) -> dict[str, list[str]]:
+    """JSON keys grouped by the canonical column they spell (records of one file may spell it differently)."""
+    lookup = header_lookup(source)
+    grouped: dict[str, list[str]] = {}
+    for key in keys:
+        canonical = lookup.get(header_key(key))
+        if canonical is not None:
+            grouped.setdefault(canonical, []).append(key)
+    return grouped

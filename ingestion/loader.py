@@ -146,7 +146,7 @@ def _checked_sql(source: Source, plan: ReadPlan) -> str:
 def _fix_line_numbers(con: duckdb.DuckDBPyConnection, rejects: str) -> int:
     """DuckDB drops records with a wrong number of fields from the scan: renumber the kept ones so that
     `_line_number` is the record's line (header = 1) again. Returns how many records were dropped."""
-    dropped = con.execute(f"select count(*) from {rejects}").fetchall()[0][0]
+    dropped = con.execute(f"select count(distinct line) from {rejects}").fetchall()[0][0]
     if dropped:
         con.execute(f"""
             update _checked set _line_number = kept.line
@@ -179,9 +179,10 @@ def _load_file(con: duckdb.DuckDBPyConnection, file: LandingFile, plan: ReadPlan
         con.execute(f"""
             insert into quality.rejected_rows
             select {common}, line, 'malformed_record', null,
-                   {quote_literal(file.file_name + ', line ')} || line || ': ' || error_message,
-                   to_json(csv_line)::varchar, {loaded_at}
-            from {plan.rejects_table} order by line""")
+                   {quote_literal(file.file_name + ", line ")} || line || ': '
+                       || string_agg(distinct error_message, '; '),
+                   to_json(any_value(csv_line))::varchar, {loaded_at}
+            from {plan.rejects_table} group by line order by line""")
     loaded, rejected = con.execute(
         "select count(*) filter (where _reason_code is null), count(*) filter (where _reason_code is not null) "
         "from _checked"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.columns import Source, map_headers
+from ingestion.columns import Source, map_headers, map_keys
 from ingestion.validate import quote_ident, quote_literal
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".parquet")
@@ -174,8 +174,8 @@ def jsonl_plan(source: Source, path: Path, con: duckdb.DuckDBPyConnection) -> Re
         raise FileProblem(f"not a readable JSON lines file ({str(exc).splitlines()[0]})") from exc
     if not keys:
         raise FileProblem("no JSON object found in the file")
-    mapping = map_headers(source, keys)
-    _require(source, mapping, keys)
+    grouped = map_keys(source, keys)
+    _require(source, {i: canonical for i, canonical in enumerate(grouped)}, keys)
     relation = (
         f"(select line, _line_number, _j, _j is null as _malformed from ("
         f"select line, row_number() over () as _line_number, case when {valid} then line::json end as _j "
@@ -183,7 +183,10 @@ def jsonl_plan(source: Source, path: Path, con: duckdb.DuckDBPyConnection) -> Re
     )
     return ReadPlan(
         relation=relation,
-        raw={canonical: f"(_j ->> {quote_literal(keys[i])})" for i, canonical in mapping.items()},
+        raw={
+            canonical: "coalesce(" + ", ".join(f"_j ->> {quote_literal(k)}" for k in spelled) + ")"
+            for canonical, spelled in grouped.items()
+        },
         raw_record="to_json(line)::varchar",
         malformed_reason="'not a JSON object: ' || left(line, 200)",
     )

@@ -104,15 +104,17 @@ def reason_checks(source: Source) -> list[tuple[str, str, str, str]]:
                            f"'{column.name} ' || {_value(t)} || ' is outside {lo}–{hi}'"))  # fmt: skip
         if column.kind == "enum":
             allowed = ", ".join(quote_literal(v) for v in column.allowed)
-            checks.append(("invalid_value", column.name, f"{typed} not in ({allowed})",
-                           f"'{column.name} ' || {_value(t)} || ' is not one of {', '.join(column.allowed)}'"))  # fmt: skip
+            listed = ", ".join(column.allowed)
+            message = f"'{column.name} ' || {_value(t)} || ' is not one of {listed}'"
+            checks.append(("invalid_value", column.name, f"{typed} not in ({allowed})", message))
     if "responded_before_sent" in source.row_checks:
         checks.append(("responded_before_sent", "responded_at", "responded_at < sent_at",
                        f"'responded_at ' || {_value(_t('responded_at'))} || ' is before sent_at ' || "
                        f"{_value(_t('sent_at'))}"))  # fmt: skip
     if "score_without_response" in source.row_checks:
-        checks.append(("invalid_value", "nps_score", f"{_t('nps_score')} is not null and {_t('responded_at')} is null",
-                       f"'nps_score ' || {_value(_t('nps_score'))} || ' is given but responded_at is empty'"))  # fmt: skip
+        condition = f"{_t('nps_score')} is not null and {_t('responded_at')} is null"
+        message = f"'nps_score ' || {_value(_t('nps_score'))} || ' is given but responded_at is empty'"
+        checks.append(("invalid_value", "nps_score", condition, message))
     return checks
 
 
