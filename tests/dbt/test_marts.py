@@ -108,7 +108,9 @@ def test_margin_of_error_follows_the_contract_formula(clean_built):
 def test_incremental_build_after_new_files_equals_a_full_refresh(messy_landing, tmp_path):
     landing, manifest = messy_landing
     partial = tmp_path / "landing"
-    by_source = {src: [f["file_name"] for f in manifest["files"] if f["source"] == src] for src in ("surveys", "crm", "calls")}
+    by_source = {
+        src: [f["file_name"] for f in manifest["files"] if f["source"] == src] for src in ("surveys", "crm", "calls")
+    }
     # the last exports of every source arrive later: late responses, re-sent rows and CRM changes included
     held_back = by_source["surveys"][-2:] + by_source["crm"][-3:] + by_source["calls"][-3:]
     shutil.copytree(landing, partial)
