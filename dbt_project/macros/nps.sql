@@ -2,40 +2,40 @@
 
 {% macro nps_category(score) -%}
     case
-        when {{ score }} between 0 and 6 then 'detractor'
-        when {{ score }} between 7 and 8 then 'passive'
-        when {{ score }} between 9 and 10 then 'promoter'
+        when ({{ score }}) between 0 and 6 then 'detractor'
+        when ({{ score }}) between 7 and 8 then 'passive'
+        when ({{ score }}) between 9 and 10 then 'promoter'
     end
 {%- endmacro %}
 
 {% macro nps(promoters, detractors, responses) -%}
-    case when {{ responses }} > 0
-        then 100.0 * ({{ promoters }} - {{ detractors }}) / {{ responses }}
+    case when ({{ responses }}) > 0
+        then 100.0 * (({{ promoters }}) - ({{ detractors }})) / ({{ responses }})
     end
 {%- endmacro %}
 
 {#- Variance of the NPS (in points squared): (pP + pD - (pP - pD)^2) / n * 100^2. -#}
 {% macro nps_variance(promoters, detractors, responses) -%}
-    case when {{ responses }} > 0
+    case when ({{ responses }}) > 0
         then 10000.0 * (
-            (1.0 * {{ promoters }} / {{ responses }}) + (1.0 * {{ detractors }} / {{ responses }})
-            - power((1.0 * {{ promoters }} / {{ responses }}) - (1.0 * {{ detractors }} / {{ responses }}), 2)
-        ) / {{ responses }}
+            (1.0 * ({{ promoters }}) / ({{ responses }})) + (1.0 * ({{ detractors }}) / ({{ responses }}))
+            - power((1.0 * ({{ promoters }}) / ({{ responses }})) - (1.0 * ({{ detractors }}) / ({{ responses }})), 2)
+        ) / ({{ responses }})
     end
 {%- endmacro %}
 
 {% macro nps_moe_95(promoters, detractors, responses) -%}
-    case when {{ responses }} > 0
+    case when ({{ responses }}) > 0
         then 196.0 * sqrt((
-            (1.0 * {{ promoters }} / {{ responses }}) + (1.0 * {{ detractors }} / {{ responses }})
-            - power((1.0 * {{ promoters }} / {{ responses }}) - (1.0 * {{ detractors }} / {{ responses }}), 2)
-        ) / {{ responses }})
+            (1.0 * ({{ promoters }}) / ({{ responses }})) + (1.0 * ({{ detractors }}) / ({{ responses }}))
+            - power((1.0 * ({{ promoters }}) / ({{ responses }})) - (1.0 * ({{ detractors }}) / ({{ responses }})), 2)
+        ) / ({{ responses }}))
     end
 {%- endmacro %}
 
 {#- Two-sided 95 % test of the change between two NPS values with their variances. -#}
 {% macro nps_change_is_significant(nps_now, var_now, nps_before, var_before) -%}
-    case when {{ var_now }} is not null and {{ var_before }} is not null
-        then abs({{ nps_now }} - {{ nps_before }}) > 1.96 * sqrt({{ var_now }} + {{ var_before }})
+    case when ({{ var_now }}) is not null and ({{ var_before }}) is not null
+        then abs(({{ nps_now }}) - ({{ nps_before }})) > 1.96 * sqrt(({{ var_now }}) + ({{ var_before }}))
     end
 {%- endmacro %}

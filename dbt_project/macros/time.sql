@@ -94,3 +94,28 @@
     {%- endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#- Lower-case, accents removed: for matching verbatims against the theme taxonomy. -#}
+{% macro normalise_text(expr) -%}
+    {{ return(adapter.dispatch('normalise_text', 'nps_warehouse')(expr)) }}
+{%- endmacro %}
+
+{% macro default__normalise_text(expr) -%}
+    lower({{ expr }})
+{%- endmacro %}
+
+{% macro duckdb__normalise_text(expr) -%}
+    strip_accents(lower({{ expr }}))
+{%- endmacro %}
+
+{% macro regex_matches(text, pattern) -%}
+    {{ return(adapter.dispatch('regex_matches', 'nps_warehouse')(text, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_matches(text, pattern) -%}
+    {{ text }} rlike {{ pattern }}
+{%- endmacro %}
+
+{% macro duckdb__regex_matches(text, pattern) -%}
+    regexp_matches({{ text }}, {{ pattern }})
+{%- endmacro %}

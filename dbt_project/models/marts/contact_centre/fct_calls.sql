@@ -1,0 +1,61 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='call_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+-- One row per contact-centre interaction (newest file wins). Incremental: a build reprocesses the calls whose
+-- rows came from files loaded since the last build, keyed on the load-order file id.
+with calls as (
+
+    select
+        call_id, customer_id, agent_id, agent_name, team, queue, direction, channel, started_at, answered_at,
+        ended_at, wait_seconds, talk_seconds, hold_seconds, acw_seconds, disposition, _file_id
+    from {{ ref('stg_calls__calls') }}
+    {% if is_incremental() %}
+    where _file_id > (select coalesce(max(_built_through_file_id), -1) from {{ this }})
+    {% endif %}
+
+),
+
+built_through as (
+
+    select max(_file_id) as file_id from {{ ref('stg_calls__calls') }}
+
+),
+
+final as (
+
+    select
+        calls.call_id,
+        calls.customer_id,
+        calls.agent_id,
+        calls.agent_name,
+        calls.team,
+        calls.queue,
+        calls.direction,
+        calls.channel,
+        calls.started_at,
+        calls.answered_at,
+        calls.ended_at,
+        calls.wait_seconds,
+        calls.talk_seconds,
+        calls.hold_seconds,
+        calls.acw_seconds,
+        calls.disposition,
+        calls.answered_at is not null as is_answered,
+        coalesce(calls.talk_seconds, 0) + coalesce(calls.hold_seconds, 0) + coalesce(calls.acw_seconds, 0)
+            as handle_seconds,
+        calls.disposition = 'transferred' as is_transferred,
+        cast({{ to_reporting_tz('calls.started_at') }} as date) as started_date,
+        calls._file_id,
+        built_through.file_id as _built_through_file_id
+    from calls
+    cross join built_through
+
+)
+
+select * from final

@@ -1,0 +1,50 @@
+-- Theme × period at every grain: mentions, share among detractors, and the NPS of responses mentioning the
+-- theme against the NPS of the other responses of the period.
+with theme_daily as (
+
+    select
+        responded_date as day,
+        theme,
+        count(*) as mentions,
+        count(*) filter (where nps_category = 'promoter') as promoters,
+        count(*) filter (where nps_category = 'passive') as passives,
+        count(*) filter (where nps_category = 'detractor') as detractors,
+        count(nps_category) as responses
+    from {{ ref('verbatim_themes') }}
+    group by 1, 2
+
+),
+
+theme_periods as (
+
+    {{ rollup_daily('theme_daily', 'day', ['theme'], ['mentions', 'promoters', 'passives', 'detractors', 'responses']) }}
+
+),
+
+all_periods as (
+
+    {{ rollup_daily(ref('int_response_counts_daily'), 'day', [], ['promoters', 'passives', 'detractors', 'responses']) }}
+
+),
+
+final as (
+
+    select
+        theme_periods.period_grain,
+        theme_periods.period_start,
+        theme_periods.theme,
+        theme_periods.mentions,
+        theme_periods.responses,
+        theme_periods.detractors as detractor_mentions,
+        1.0 * theme_periods.detractors / nullif(all_periods.detractors, 0) as detractor_share,
+        {{ nps('theme_periods.promoters', 'theme_periods.detractors', 'theme_periods.responses') }} as nps_with_theme,
+        {{ nps('all_periods.promoters - theme_periods.promoters', 'all_periods.detractors - theme_periods.detractors',
+               'all_periods.responses - theme_periods.responses') }} as nps_without_theme
+    from theme_periods
+    inner join all_periods
+        on theme_periods.period_grain = all_periods.period_grain
+        and theme_periods.period_start = all_periods.period_start
+
+)
+
+select * from final
