@@ -1,8 +1,9 @@
--- The current CRM version of each customer, with contact details (used only by the action marts).
+-- The current CRM version of each customer. No contact details: those appear only in the action marts
+-- (close_the_loop, non_respondents), which read them from int_customer_history.
 with history as (
 
     select
-        customer_id, email, phone, first_name, last_name, company, segment, region, country, plan,
+        customer_id, company, segment, region, country, plan,
         signup_date, status, churned_at, lifetime_value, valid_from, is_current
     from {{ ref('int_customer_history') }}
 
@@ -12,10 +13,6 @@ final as (
 
     select
         customer_id,
-        email,
-        phone,
-        first_name,
-        last_name,
         company,
         segment,
         region,

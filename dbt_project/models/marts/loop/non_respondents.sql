@@ -18,7 +18,8 @@ survey_contacts as (
 customers as (
 
     select customer_id, email, phone, first_name, last_name
-    from {{ ref('dim_customers') }}
+    from {{ ref('int_customer_history') }}
+    where is_current
 
 ),
 

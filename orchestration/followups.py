@@ -1,0 +1,113 @@
+"""`nps loop`: open and overdue detractor follow-ups, most overdue first, and a formula-safe CSV for the CRM.
+
+Reads `marts.close_the_loop` from the published copy when there is one (never blocked by a running
+pipeline), else from the warehouse read-only. Status is judged again at NPS_AS_OF (default now), so a list
+printed days after the last run is still right about what is overdue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.settings import Settings
+
+EXPORT_COLUMNS = [
+    "response_id", "customer_id", "first_name", "last_name", "company", "email", "phone", "segment", "channel",
+    "nps_score", "nps_comment", "responded_at", "followup_due_at", "loop_status", "hours_overdue",
+]  # fmt: skip
+FORMULA_START = "^[=+\\-@\t\r]"  # cells a spreadsheet would run as a formula (OWASP CSV injection)
+
+
+@dataclass(frozen=True)
+class Followups:
+    columns: list[str]
+    rows: list[tuple]
+    source: Path
+
+    def count(self, status: str) -> int:
+        position = self.columns.index("loop_status")
+        return sum(1 for row in self.rows if row[position] == status)
+
+
+def followups_sql(as_of: datetime) -> str:
+    """Unclosed detractor follow-ups re-judged at `as_of`, most overdue first (earliest due time first)."""
+    at = f"'{as_of.isoformat()}'::timestamptz"
+    return f"""
+        select
+            response_id, customer_id, first_name, last_name, company, email, phone, segment, channel,
+            nps_score, nps_comment, responded_at, followup_due_at,
+            case when {at} <= followup_due_at then 'open' else 'overdue' end as loop_status,
+            case when {at} > followup_due_at
+                then round(date_diff('second', followup_due_at, {at}) / 3600.0, 1) end as hours_overdue
+        from marts.close_the_loop
+        where first_followup_at is null or first_followup_at > {at}
+        order by followup_due_at, response_id"""
+
+
+def neutralised(column: str) -> str:
+    """SQL: the cell as text, prefixed with `'` when a spreadsheet would read it as a formula."""
+    text = f"cast({column} as varchar)"
+    return f"case when regexp_matches({text}, '{FORMULA_START}') then '''' || {text} else {text} end as {column}"
+
+
+def source_database(settings: Settings) -> Path:
+    return settings.published_path if settings.published_path.exists() else settings.warehouse_path
+
+
+def read_followups(database: Path, as_of: datetime) -> Followups:
+    with duckdb.connect(str(database), read_only=True) as con:
+        con.execute("set TimeZone = 'UTC'")
+        result = con.execute(followups_sql(as_of))
+        columns = [d[0] for d in result.description]
+        return Followups(columns, result.fetchall(), database)
+
+
+def export_followups(database: Path, as_of: datetime, out: Path) -> int:
+    """Write the follow-ups to `out` as CSV (UTF-8 with BOM, so spreadsheets read accents), formula-safe."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    with duckdb.connect(str(database), read_only=True) as con:
+        con.execute("set TimeZone = 'UTC'")
+        select = ", ".join(neutralised(c) for c in EXPORT_COLUMNS)
+        con.execute(f"copy (select {select} from ({followups_sql(as_of)})) to '{tmp}' (header, delimiter ',')")
+        count = con.execute(f"select count(*) from ({followups_sql(as_of)})").fetchall()[0][0]
+    data = tmp.read_bytes()
+    out.write_bytes(b"\xef\xbb\xbf" + data)
+    tmp.unlink()
+    return count
+
+
+def loop_command(settings: Settings, out: Path | None) -> int:
+    database = source_database(settings)
+    if not database.exists():
+        print(f"error: no warehouse at {settings.warehouse_path} and no published copy at {settings.published_path}; "
+              "run `nps run` first")  # fmt: skip
+        return 2
+    as_of = settings.as_of_or_now()
+    try:
+        followups = read_followups(database, as_of)
+    except duckdb.IOException as exc:
+        print(f"error: cannot open {database} ({str(exc).splitlines()[0]}); a pipeline run may be writing it")
+        return 2
+    except duckdb.CatalogException:
+        print(f"error: {database} has no marts.close_the_loop yet; run `nps run` first")
+        return 2
+    print(f"Detractor follow-ups at {as_of:%Y-%m-%d %H:%M} UTC (from {database}): "
+          f"{followups.count('overdue')} overdue, {followups.count('open')} open")  # fmt: skip
+    idx = {c: i for i, c in enumerate(followups.columns)}
+    for row in followups.rows[:20]:
+        hours = row[idx["hours_overdue"]]
+        late = f"{hours:>7.1f} h late" if hours is not None else "   not yet due"
+        name = " ".join(str(row[idx[c]]) for c in ("first_name", "last_name") if row[idx[c]]) or row[idx["customer_id"]]
+        print(f"  {row[idx['loop_status']]:8s} {late}  score {row[idx['nps_score']]:>2}  {row[idx['response_id']]}  "
+              f"{name or '(unknown customer)'}  {row[idx['phone']] or row[idx['email']] or ''}")  # fmt: skip
+    if len(followups.rows) > 20:
+        print(f"  … {len(followups.rows) - 20} more")
+    if out is not None:
+        written = export_followups(database, as_of, out)
+        print(f"wrote {written} follow-ups to {out} (cells starting with = + - @ are prefixed with ')")
+    return 0

@@ -1,0 +1,39 @@
+"""Helpers shared by test areas: build the dbt project on tiny landing folders, query a warehouse."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+DBT_DIR = Path(__file__).parents[1] / "dbt_project"
+DBT = Path(sys.executable).parent / "dbt"
+END = date(2026, 6, 30)
+AS_OF = "2026-07-01T00:00:00+00:00"
+
+
+def dbt(warehouse: Path, work: Path, *args: str, reporting_tz: str = "UTC") -> None:
+    """`dbt <args>` against `warehouse` in a subprocess; raises with dbt's output on failure."""
+    env = {
+        "NPS_WAREHOUSE_PATH": str(warehouse),
+        "NPS_REPORTING_TZ": reporting_tz,
+        "NPS_AS_OF": AS_OF,
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    # a subprocess, as in production: dbt-duckdb keeps the file attached for the life of its process
+    command = [str(DBT), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+    done = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}")
+
+
+def rows(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute("set TimeZone = 'UTC'")
+        return con.execute(sql).fetchall()
