@@ -1,0 +1,420 @@
+"""Run every suite against a warehouse, record the results and build GE Data Docs.
+
+`validate_warehouse` opens the warehouse read-only (one DuckDB connection for GE, see `gx_duckdb`), runs one
+GE checkpoint over every table's suite, closes it, then appends the results to
+`quality.validation_results` with a short read-write connection. `validate_command` is `nps validate`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+import uuid
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import duckdb
+
+from data_quality.gx_duckdb import WarehouseConnection, add_duckdb_datasource, add_table_asset, warehouse_read_only
+from data_quality.suites import BLOCKING, SAMPLE_SIZE, WARNING, Severity, SuiteOptions, TableSuite, build_suites
+
+if TYPE_CHECKING:
+    from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
+    from great_expectations.data_context import AbstractDataContext
+
+    from orchestration.settings import Settings
+
+DATASOURCE_NAME: Final[str] = "nps_warehouse"
+DATA_DOCS_SITE: Final[str] = "nps_data_docs"
+CHECKPOINT_NAME: Final[str] = "nps_warehouse_suites"
+RESULTS_TABLE: Final[str] = "quality.validation_results"
+
+RESULTS_DDL: Final[str] = f"""
+create table if not exists {RESULTS_TABLE} (
+    run_id varchar not null,
+    suite varchar not null,
+    expectation varchar not null,
+    check_name varchar not null,
+    column_name varchar,
+    severity varchar not null,
+    success boolean not null,
+    unexpected_count bigint,
+    sample_bad_values varchar,
+    description varchar,
+    error varchar,
+    as_of timestamptz not null,
+    validated_at timestamptz not null
+)
+"""
+RESULT_COLUMNS: Final[tuple[str, ...]] = (
+    "run_id", "suite", "expectation", "check_name", "column_name", "severity", "success", "unexpected_count",
+    "sample_bad_values", "description", "error", "as_of", "validated_at",
+)
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """One expectation's result, in the shape of a `quality.validation_results` row."""
+
+    suite: str  # `schema.table`
+    expectation: str  # GE expectation type, e.g. `expect_column_values_to_be_between`
+    check_name: str  # the short rule name from the suite's meta
+    column_name: str | None
+    severity: Severity
+    success: bool
+    unexpected_count: int | None
+    sample_bad_values: str | None  # JSON text
+    description: str
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.success:
+            return "PASS"
+        return "FAIL" if self.severity == BLOCKING else "WARN"
+
+    def line(self) -> str:
+        where = f"{self.suite}.{self.column_name}" if self.column_name else self.suite
+        text = f"{self.status:4} [{self.severity}] {where}: {self.check_name} ({self.expectation})"
+        if not self.success:
+            if self.unexpected_count is not None:
+                text += f", {self.unexpected_count} unexpected"
+            if self.sample_bad_values:
+                text += f", sample {self.sample_bad_values}"
+            if self.error:
+                text += f", error: {self.error}"
+        return text
+
+
+@dataclass
+class ValidationReport:
+    run_id: str
+    as_of: datetime
+    validated_at: datetime
+    results: list[ExpectationOutcome] = field(default_factory=list)
+    data_docs_index: Path | None = None
+
+    @property
+    def failed_blocking(self) -> list[ExpectationOutcome]:
+        return [r for r in self.results if not r.success and r.severity == BLOCKING]
+
+    @property
+    def failed_warnings(self) -> list[ExpectationOutcome]:
+        return [r for r in self.results if not r.success and r.severity == WARNING]
+
+    @property
+    def success(self) -> bool:
+        return not self.failed_blocking
+
+    def for_suite(self, suite: str) -> list[ExpectationOutcome]:
+        """The results of one table (`schema.table`), e.g. for a Dagster asset check."""
+        return [r for r in self.results if r.suite == suite]
+
+    def suites(self) -> list[str]:
+        return list(dict.fromkeys(r.suite for r in self.results))
+
+
+# ---------------------------------------------------------------------------------------------------
+# GE context
+
+
+def create_context() -> AbstractDataContext:
+    """An ephemeral GE context (nothing written but Data Docs): analytics and progress bars off."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        data_docs_sites={},
+    )
+    context = gx.get_context(mode="ephemeral", project_config=config)
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context
+
+
+def _use_data_docs_dir(context: AbstractDataContext, data_docs_dir: Path) -> None:
+    if DATA_DOCS_SITE in (context.get_config().data_docs_sites or {}):
+        context.delete_data_docs_site(DATA_DOCS_SITE)
+    context.add_data_docs_site(
+        site_name=DATA_DOCS_SITE,
+        site_config={
+            "class_name": "SiteBuilder",
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_docs_dir)},
+        },
+    )
+
+
+def _forget(context: AbstractDataContext, suites: Iterable[TableSuite]) -> None:
+    """Drop what a run registered (checkpoint, validation definitions, suites, datasource), so a reused
+    context starts clean. Validation definitions go before the datasource they point at."""
+    for remove in (
+        lambda: context.checkpoints.delete(CHECKPOINT_NAME),
+        *(lambda name=suite.name: context.validation_definitions.delete(name) for suite in suites),
+        *(lambda name=suite.name: context.suites.delete(name) for suite in suites),
+        lambda: context.data_sources.delete(DATASOURCE_NAME),
+    ):
+        with contextlib.suppress(Exception):
+            remove()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Results
+
+
+@contextlib.contextmanager
+def _quiet_type_reflection() -> Iterator[None]:
+    """GE warns once per type check that it has no DuckDB type module and uses SQLAlchemy's generic types,
+    which is what the integer type checks expect (`Integer`, `BigInteger`, ...): keep that line out of
+    the output."""
+    logger = logging.getLogger("great_expectations.expectations.type_comparison")
+    quiet = _DropMessage("No sqlalchemy dialect found")
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
+class _DropMessage(logging.Filter):
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.prefix)
+
+
+def _first_line(message: object, limit: int = 300) -> str | None:
+    """The first line of an error (SQLAlchemy appends the whole statement), at most `limit` characters."""
+    if not message:
+        return None
+    line = str(message).strip().splitlines()[0]
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _sample(values: Any) -> str | None:
+    if values is None or values == []:
+        return None
+    if isinstance(values, list):
+        values = values[:SAMPLE_SIZE]
+    return json.dumps(values, default=str, ensure_ascii=False)
+
+
+def _outcome(suite: str, result: ExpectationValidationResult) -> ExpectationOutcome:
+    config = result.expectation_config
+    meta: Mapping[str, Any] = (config.meta if config is not None else None) or {}
+    body: Mapping[str, Any] = result.result or {}
+    exception = result.exception_info or {}
+    error = None
+    if exception.get("raised_exception"):
+        error = _first_line(exception.get("exception_message"))
+    else:  # metric errors come keyed by metric id
+        messages = {_first_line(v.get("exception_message")) for v in exception.values() if isinstance(v, dict)}
+        error = "; ".join(sorted(m for m in messages if m)) or None
+    unexpected = body.get("unexpected_count")
+    sample: Any = body.get("partial_unexpected_list")
+    if "details" in body and isinstance(body["details"], Mapping) and "unexpected_rows" in body["details"]:
+        unexpected = body.get("observed_value")
+        sample = body["details"]["unexpected_rows"]
+    elif unexpected is None and not result.success and "observed_value" in body:
+        sample = [body["observed_value"]]
+    expectation_type = config.type if config is not None else "unknown"
+    return ExpectationOutcome(
+        suite=suite,
+        expectation=expectation_type,
+        check_name=str(meta.get("check") or expectation_type),
+        column_name=meta.get("column"),
+        severity=meta.get("severity", BLOCKING),
+        success=bool(result.success),
+        unexpected_count=int(unexpected) if isinstance(unexpected, int | float) else None,
+        sample_bad_values=None if result.success else _sample(sample),
+        description=str(config.description or "") if config is not None else "",
+        error=error,
+    )
+
+
+def _missing_table(suite: TableSuite) -> ExpectationOutcome:
+    return ExpectationOutcome(
+        suite=suite.name,
+        expectation="table_exists",
+        check_name="table_exists",
+        column_name=None,
+        severity=BLOCKING,
+        success=False,
+        unexpected_count=None,
+        sample_bad_values=None,
+        description=f"table {suite.name} exists",
+        error=f"{suite.name} does not exist in the warehouse (not loaded or not built yet)",
+    )
+
+
+def _run_suites(
+    context: AbstractDataContext,
+    warehouse: WarehouseConnection,
+    suites: list[TableSuite],
+    data_docs_dir: Path,
+    run_id: str,
+) -> tuple[list[ExpectationOutcome], Path | None]:
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    _forget(context, suites)
+    _use_data_docs_dir(context, data_docs_dir)
+    datasource = add_duckdb_datasource(context, DATASOURCE_NAME, warehouse)
+    relations = warehouse.existing_relations()
+    outcomes: dict[str, list[ExpectationOutcome]] = {}
+    definitions = []
+    for suite in suites:
+        if suite.name not in relations:
+            outcomes[suite.name] = [_missing_table(suite)]
+            continue
+        ge_suite = context.suites.add(gx.ExpectationSuite(name=suite.name))
+        for expectation in suite.expectations:
+            ge_suite.add_expectation(expectation.copy(deep=True))
+        batch_definition = add_table_asset(
+            datasource, suite.schema_name, suite.table_name
+        ).add_batch_definition_whole_table("whole_table")
+        definitions.append(
+            context.validation_definitions.add(
+                gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=ge_suite)
+            )
+        )
+    if definitions:
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=CHECKPOINT_NAME,
+                validation_definitions=definitions,
+                actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DATA_DOCS_SITE])],
+                result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE},
+            )
+        )
+        checkpoint_result = checkpoint.run(run_id=RunIdentifier(run_name=run_id))
+        for suite_result in checkpoint_result.run_results.values():
+            outcomes[_suite_name(suite_result)] = [
+                _outcome(_suite_name(suite_result), r) for r in suite_result.results
+            ]
+    index = data_docs_dir / "index.html"
+    ordered = [outcome for suite in suites for outcome in outcomes.get(suite.name, [])]
+    return ordered, index if index.is_file() else None
+
+
+def _suite_name(suite_result: ExpectationSuiteValidationResult) -> str:
+    return str(suite_result.suite_name)
+
+
+def write_results(warehouse_path: Path, report: ValidationReport) -> None:
+    """Append the report to `quality.validation_results` in one short read-write transaction."""
+    rows = [
+        (
+            report.run_id, r.suite, r.expectation, r.check_name, r.column_name, r.severity, r.success,
+            r.unexpected_count, r.sample_bad_values, r.description, r.error, report.as_of, report.validated_at,
+        )
+        for r in report.results
+    ]
+    placeholders = ", ".join("?" for _ in RESULT_COLUMNS)
+    connection = duckdb.connect(str(warehouse_path))
+    try:
+        connection.execute("begin")
+        connection.execute("create schema if not exists quality")
+        connection.execute(RESULTS_DDL)
+        if rows:
+            connection.executemany(
+                f"insert into {RESULTS_TABLE} ({', '.join(RESULT_COLUMNS)}) values ({placeholders})", rows
+            )
+        connection.execute("commit")
+    finally:
+        connection.close()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Entry points
+
+
+def validate_warehouse(
+    warehouse_path: Path,
+    as_of: datetime,
+    data_docs_dir: Path | None = None,
+    orphan_max_share: float = 0.05,
+    *,
+    suites: Collection[str] | None = None,
+    context: AbstractDataContext | None = None,
+    record_results: bool = True,
+) -> ValidationReport:
+    """Run the suites (all, or only the `schema.table` names in `suites`) against the warehouse.
+
+    Results are appended to `quality.validation_results` (unless `record_results` is false) and rendered
+    as GE Data Docs under `data_docs_dir` (default `<warehouse dir>/gx/data_docs`). Pass a `context` from
+    `create_context()` to reuse one GE context across calls.
+    """
+    warehouse_path = Path(warehouse_path)
+    if as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=UTC)
+    docs_dir = data_docs_dir or warehouse_path.parent / "gx" / "data_docs"
+    selected = [
+        suite
+        for suite in build_suites(SuiteOptions(as_of=as_of, orphan_max_share=orphan_max_share))
+        if suites is None or suite.name in suites
+    ]
+    if suites is not None and (unknown := set(suites) - {suite.name for suite in selected}):
+        raise ValueError(f"unknown suites: {', '.join(sorted(unknown))}")
+    run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    context = context or create_context()
+    with warehouse_read_only(warehouse_path) as warehouse:
+        try:
+            with _quiet_type_reflection():
+                results, index = _run_suites(context, warehouse, selected, docs_dir, run_id)
+        finally:
+            _forget(context, selected)
+    report = ValidationReport(
+        run_id=run_id, as_of=as_of, validated_at=datetime.now(UTC), results=results, data_docs_index=index
+    )
+    if record_results:
+        write_results(warehouse_path, report)
+    return report
+
+
+def failure_message(report: ValidationReport) -> str:
+    """Names each failed blocking expectation: table, column, rule, unexpected count, sample."""
+    lines = [f"validation failed: {len(report.failed_blocking)} blocking expectation(s) failed (run {report.run_id})"]
+    lines += [f"  {outcome.line()}" for outcome in report.failed_blocking]
+    return "\n".join(lines)
+
+
+def validate_command(settings: Settings) -> int:
+    """`nps validate`: print every result; exit 1 naming each failed blocking expectation, else 0."""
+    if not settings.warehouse_path.is_file():
+        print(f"error: warehouse file not found: {settings.warehouse_path}", file=sys.stderr)
+        return 2
+    report = validate_warehouse(
+        settings.warehouse_path,
+        settings.as_of_or_now(),
+        data_docs_dir=settings.data_dir / "gx" / "data_docs",
+    )
+    for outcome in report.results:
+        print(outcome.line())
+    passed = sum(outcome.success for outcome in report.results)
+    print(
+        f"{passed}/{len(report.results)} expectations passed, {len(report.failed_blocking)} blocking and "
+        f"{len(report.failed_warnings)} warning failures; results in {RESULTS_TABLE} (run {report.run_id})"
+    )
+    if report.data_docs_index is not None:
+        print(f"Data Docs: {report.data_docs_index}")
+    if report.failed_blocking:
+        print(failure_message(report), file=sys.stderr)
+        return 1
+    return 0

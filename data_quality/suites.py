@@ -1,0 +1,450 @@
+"""The expectation suites, as code: one GE suite per warehouse table, every expectation with a severity.
+
+Severity lives in each expectation's `meta["severity"]` (`blocking` or `warning`) and is mirrored in GE's
+own `severity` field (`critical` / `warning`). `meta["check"]` is a short, stable name for the rule and
+`meta["column"]` the column it is about (for the SQL rules that GE does not tie to a column).
+
+All the work runs in DuckDB: column expectations compile to SQL through GE's SQLAlchemy engine, and the
+cross-column / cross-table rules are `UnexpectedRowsExpectation` queries that return the offending rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+
+import great_expectations.expectations as gxe
+from great_expectations.expectations.metadata_types import FailureSeverity
+
+Severity = Literal["blocking", "warning"]
+BLOCKING: Final[Severity] = "blocking"
+WARNING: Final[Severity] = "warning"
+
+SAMPLE_SIZE: Final[int] = 5
+
+CHANNELS: Final[tuple[str, ...]] = ("email", "sms", "web", "in_app", "phone", "other")
+SEGMENTS: Final[tuple[str, ...]] = ("enterprise", "smb", "consumer", "unknown")
+NPS_CATEGORIES: Final[tuple[str, ...]] = ("detractor", "passive", "promoter")
+PERIOD_GRAINS: Final[tuple[str, ...]] = ("day", "week", "month", "quarter", "year")
+CRM_STATUSES: Final[tuple[str, ...]] = ("active", "churned")
+CALL_DIRECTIONS: Final[tuple[str, ...]] = ("inbound", "outbound")
+CALL_CHANNELS: Final[tuple[str, ...]] = ("phone", "chat", "email", "social")
+CALL_DISPOSITIONS: Final[tuple[str, ...]] = (
+    "resolved", "unresolved", "transferred", "abandoned", "no_answer", "callback", "followup",
+)
+INGESTION_STATUSES: Final[tuple[str, ...]] = ("loaded", "skipped_duplicate", "failed")
+# Type names as GE reports them through duckdb-engine's reflection (SQLAlchemy class names) or DuckDB.
+INTEGER_TYPES: Final[list[str]] = [
+    "Integer", "BigInteger", "SmallInteger", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT",
+]
+
+_GE_SEVERITY: Final[dict[Severity, FailureSeverity]] = {
+    BLOCKING: FailureSeverity.CRITICAL,
+    WARNING: FailureSeverity.WARNING,
+}
+
+
+class ExpectNoUnexpectedRows(gxe.UnexpectedRowsExpectation):
+    """`UnexpectedRowsExpectation` that also keeps a few offending rows in its result, whatever the format.
+
+    GE already fetches up to 200 of the query's rows to count them; this keeps the first `SAMPLE_SIZE`
+    (as text) under `result.details.unexpected_rows` so the runner can show the bad values.
+    """
+
+    def _validate(
+        self,
+        metrics: dict,
+        runtime_configuration: dict | None = None,
+        execution_engine: Any = None,
+    ) -> Any:
+        validated = super()._validate(
+            metrics=metrics, runtime_configuration=runtime_configuration, execution_engine=execution_engine
+        )
+        if isinstance(validated, dict) and "result" in validated:
+            rows = metrics.get("unexpected_rows_query.table") or []
+            sample = [{key: _as_text(value) for key, value in row.items()} for row in rows[:SAMPLE_SIZE]]
+            validated["result"]["details"] = {"unexpected_rows": sample}
+        return validated
+
+
+def _as_text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class SuiteOptions:
+    """What the rules are judged against."""
+
+    as_of: datetime
+    orphan_max_share: float = 0.05
+    volume_band: float = 0.5  # the last day's rows within ±50 % of the trailing daily average
+    volume_window_days: int = 28
+
+    def __post_init__(self) -> None:
+        if self.as_of.tzinfo is None:
+            raise ValueError("as_of must be timezone-aware")
+        if not 0.0 <= self.orphan_max_share <= 1.0:
+            raise ValueError(f"orphan_max_share must be in 0..1, got {self.orphan_max_share}")
+        if self.volume_band < 0 or self.volume_window_days < 1:
+            raise ValueError("volume_band must be >= 0 and volume_window_days >= 1")
+
+    @property
+    def as_of_sql(self) -> str:
+        return f"timestamptz '{self.as_of.astimezone(UTC).isoformat(sep=' ')}'"
+
+
+@dataclass(frozen=True)
+class TableSuite:
+    """The expectations for one table; the GE suite is named `schema.table`."""
+
+    schema_name: str
+    table_name: str
+    expectations: tuple[gxe.Expectation, ...] = field(default_factory=tuple)
+
+    @property
+    def name(self) -> str:
+        return f"{self.schema_name}.{self.table_name}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Small constructors: every expectation gets a check name, a column, a severity and a description.
+
+
+def _meta(check: str, column: str | None, severity: Severity) -> dict[str, Any]:
+    return {"check": check, "column": column, "severity": severity}
+
+
+def _common(check: str, column: str | None, severity: Severity, description: str) -> dict[str, Any]:
+    return {
+        "meta": _meta(check, column, severity),
+        "severity": _GE_SEVERITY[severity],
+        "description": description,
+    }
+
+
+def not_null(column: str, severity: Severity = BLOCKING) -> gxe.Expectation:
+    return gxe.ExpectColumnValuesToNotBeNull(
+        column=column, **_common(f"{column}_not_null", column, severity, f"`{column}` is never null")
+    )
+
+
+def unique(column: str, severity: Severity = BLOCKING) -> gxe.Expectation:
+    return gxe.ExpectColumnValuesToBeUnique(
+        column=column, **_common(f"{column}_unique", column, severity, f"`{column}` is unique")
+    )
+
+
+def compound_unique(columns: Sequence[str], severity: Severity = BLOCKING) -> gxe.Expectation:
+    joined = ", ".join(columns)
+    return gxe.ExpectCompoundColumnsToBeUnique(
+        column_list=list(columns),
+        **_common(f"key_unique({joined})", joined, severity, f"({joined}) is unique"),
+    )
+
+
+def between(
+    column: str, low: float | None, high: float | None, severity: Severity = BLOCKING
+) -> gxe.Expectation:
+    return gxe.ExpectColumnValuesToBeBetween(
+        column=column,
+        min_value=low,
+        max_value=high,
+        **_common(f"{column}_between", column, severity, f"`{column}` within {low}..{high} (nulls allowed)"),
+    )
+
+
+def in_set(column: str, values: Sequence[str], severity: Severity = BLOCKING) -> gxe.Expectation:
+    return gxe.ExpectColumnValuesToBeInSet(
+        column=column,
+        value_set=list(values),
+        **_common(f"{column}_in_set", column, severity, f"`{column}` in {{{', '.join(values)}}}"),
+    )
+
+
+def integer_typed(column: str, severity: Severity = BLOCKING) -> gxe.Expectation:
+    return gxe.ExpectColumnValuesToBeInTypeList(
+        column=column,
+        type_list=INTEGER_TYPES,
+        **_common(f"{column}_is_integer", column, severity, f"`{column}` is stored as an integer"),
+    )
+
+
+def no_rows(
+    check: str, query: str, description: str, column: str | None = None, severity: Severity = BLOCKING
+) -> gxe.Expectation:
+    """The rule holds when `query` (with `{batch}` for the table under test) returns no rows."""
+    return ExpectNoUnexpectedRows(
+        unexpected_rows_query=query, **_common(check, column, severity, description)
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reusable rules.
+
+
+def scores(severity: Severity = BLOCKING) -> list[gxe.Expectation]:
+    """NPS 0–10, CSAT 1–5, CES 1–7, all integers."""
+    return [
+        between("nps_score", 0, 10, severity),
+        integer_typed("nps_score", severity),
+        between("csat_score", 1, 5, severity),
+        integer_typed("csat_score", severity),
+        between("ces_score", 1, 7, severity),
+        integer_typed("ces_score", severity),
+    ]
+
+
+def responded_after_sent(key: str = "response_id") -> gxe.Expectation:
+    return no_rows(
+        "responded_at_not_before_sent_at",
+        f"select {key}, sent_at, responded_at from {{batch}} where responded_at < sent_at",
+        "`responded_at >= sent_at` for every answered invitation",
+        column="responded_at",
+    )
+
+
+def not_in_future(key: str, column: str, options: SuiteOptions) -> gxe.Expectation:
+    return no_rows(
+        f"{column}_not_after_as_of",
+        f"select {key}, {column} from {{batch}} where {column} > {options.as_of_sql}",
+        f"no `{column}` after NPS_AS_OF ({options.as_of.isoformat()})",
+        column=column,
+    )
+
+
+def daily_volume(key: str, column: str, options: SuiteOptions, check: str) -> gxe.Expectation:
+    """The last day's row count (by `column`, UTC day, up to NPS_AS_OF) within the band of the trailing
+    daily average over up to `volume_window_days` days before it (days without rows count as zero)."""
+    window = options.volume_window_days
+    band = options.volume_band
+    query = f"""
+        with daily as (
+            select cast({column} as date) as day, count({key}) as row_count
+            from {{batch}}
+            where {column} <= {options.as_of_sql}
+            group by 1
+        ),
+        last_day as (
+            select max(day) as day, min(day) as first_day from daily
+        ),
+        trailing_days as (
+            select
+                sum(daily.row_count) as row_count,
+                last_day.day - greatest(last_day.first_day, last_day.day - {window}) as days
+            from last_day
+            left join daily on daily.day < last_day.day and daily.day >= last_day.day - {window}
+            group by last_day.day, last_day.first_day
+        )
+        select
+            last_day.day as last_day,
+            daily.row_count as last_day_rows,
+            round(1.0 * coalesce(trailing_days.row_count, 0) / trailing_days.days, 2) as trailing_daily_average
+        from last_day
+        join daily on daily.day = last_day.day
+        cross join trailing_days
+        where trailing_days.days > 0
+            and (
+                daily.row_count < (1 - {band}) * coalesce(trailing_days.row_count, 0) / trailing_days.days
+                or daily.row_count > (1 + {band}) * coalesce(trailing_days.row_count, 0) / trailing_days.days
+            )
+    """
+    return no_rows(
+        check,
+        query,
+        f"rows on the last day (by `{column}`) within ±{band:.0%} of the average of the {window} days before",
+        column=column,
+        severity=WARNING,
+    )
+
+
+def period_metrics(key_columns: Sequence[str]) -> list[gxe.Expectation]:
+    """The shared rules of every `nps_by_*` period table."""
+    return [
+        *(not_null(column) for column in key_columns),
+        compound_unique(key_columns),
+        in_set("period_grain", PERIOD_GRAINS),
+        *(between(column, 0, None) for column in ("responses", "promoters", "passives", "detractors")),
+        no_rows(
+            "responses_is_sum_of_categories",
+            "select period_grain, period_start, responses, promoters, passives, detractors from {batch}"
+            " where responses is distinct from promoters + passives + detractors",
+            "`responses = promoters + passives + detractors`",
+            column="responses",
+        ),
+        between("nps", -100, 100),
+        no_rows(
+            "nps_matches_formula",
+            "select period_grain, period_start, nps, promoters, detractors, responses from {batch}"
+            " where (responses > 0 and (nps is null"
+            " or abs(nps - 100.0 * (promoters - detractors) / responses) > 1e-6))"
+            " or (responses = 0 and nps is not null)",
+            "`nps = 100 * (promoters - detractors) / responses` (null when there are no responses)",
+            column="nps",
+        ),
+        no_rows(
+            "nps_moe_95_matches_formula",
+            "select period_grain, period_start, nps_moe_95, promoters, detractors, responses from {batch}"
+            " where (responses > 0 and (nps_moe_95 is null or abs(nps_moe_95 - 196.0 * sqrt(("
+            "1.0 * promoters / responses + 1.0 * detractors / responses"
+            " - power(1.0 * promoters / responses - 1.0 * detractors / responses, 2)) / responses)) > 1e-6))"
+            " or (responses = 0 and nps_moe_95 is not null)",
+            "`nps_moe_95 = 196 * sqrt((pP + pD - (pP - pD)^2) / responses)` (null when there are no responses)",
+            column="nps_moe_95",
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------
+# The suites.
+
+
+def raw_suites(options: SuiteOptions) -> list[TableSuite]:
+    return [
+        TableSuite("raw", "surveys", (
+            not_null("response_id"),
+            not_null("sent_at"),
+            *scores(),
+            responded_after_sent(),
+            not_in_future("response_id", "sent_at", options),
+            not_in_future("response_id", "responded_at", options),
+        )),
+        TableSuite("raw", "crm_customers", (
+            not_null("customer_id"),
+            not_null("updated_at"),
+            not_in_future("customer_id", "updated_at", options),
+        )),
+        TableSuite("raw", "calls", (
+            not_null("call_id"),
+            not_null("started_at"),
+            not_in_future("call_id", "started_at", options),
+            *(between(column, 0, None) for column in ("wait_seconds", "talk_seconds", "hold_seconds", "acw_seconds")),
+        )),
+    ]
+
+
+def quality_suites(options: SuiteOptions) -> list[TableSuite]:
+    return [
+        TableSuite("quality", "ingestion_log", (
+            not_null("file_name"),
+            in_set("status", INGESTION_STATUSES),
+            *(between(column, 0, None) for column in ("rows_in_file", "rows_loaded", "rows_rejected")),
+            no_rows(
+                "ingestion_reconciles",
+                "select source, file_name, rows_in_file, rows_loaded, rows_rejected from {batch}"
+                " where status = 'loaded'"
+                " and rows_in_file is distinct from rows_loaded + rows_rejected",
+                "every loaded file: `rows_in_file = rows_loaded + rows_rejected`",
+                column="rows_in_file",
+            ),
+        )),
+    ]
+
+
+def staging_suites(options: SuiteOptions) -> list[TableSuite]:
+    return [
+        TableSuite("staging", "stg_surveys__responses", (
+            not_null("response_id"),
+            unique("response_id"),
+            in_set("channel", CHANNELS),
+            *scores(),
+            responded_after_sent(),
+        )),
+        TableSuite("staging", "stg_crm__customers", (
+            not_null("customer_id"),
+            compound_unique(["customer_id", "updated_at"]),
+            in_set("segment", SEGMENTS),
+            in_set("status", CRM_STATUSES),
+        )),
+        TableSuite("staging", "stg_calls__calls", (
+            not_null("call_id"),
+            unique("call_id"),
+            in_set("direction", CALL_DIRECTIONS),
+            in_set("channel", CALL_CHANNELS),
+            in_set("disposition", CALL_DISPOSITIONS),
+            daily_volume("call_id", "started_at", options, "calls_daily_volume_in_band"),
+        )),
+    ]
+
+
+def mart_suites(options: SuiteOptions) -> list[TableSuite]:
+    orphans = f"""
+        with responses as (
+            select response_id, customer_id
+            from {{batch}}
+            where responded_at is not null
+        ),
+        flagged as (
+            select
+                responses.response_id,
+                responses.customer_id,
+                dim_customers.customer_id is null as is_orphan
+            from responses
+            left join marts.dim_customers as dim_customers
+                on dim_customers.customer_id = responses.customer_id
+        ),
+        share as (
+            select count(*) filter (where is_orphan) * 1.0 / nullif(count(*), 0) as orphan_share from flagged
+        )
+        select flagged.response_id, flagged.customer_id, round(share.orphan_share, 4) as orphan_share
+        from flagged
+        cross join share
+        where flagged.is_orphan and share.orphan_share > {options.orphan_max_share}
+    """
+    return [
+        TableSuite("marts", "fct_survey_responses", (
+            not_null("response_id"),
+            unique("response_id"),
+            not_null("sent_at"),
+            *scores(),
+            in_set("nps_category", NPS_CATEGORIES),
+            no_rows(
+                "nps_category_matches_score",
+                "select response_id, nps_score, nps_category from {batch}"
+                " where nps_category is distinct from case"
+                " when nps_score between 0 and 6 then 'detractor'"
+                " when nps_score between 7 and 8 then 'passive'"
+                " when nps_score between 9 and 10 then 'promoter' end",
+                "`nps_category` agrees with `nps_score` on every row (0–6 detractor, 7–8 passive, 9–10 promoter)",
+                column="nps_category",
+            ),
+            in_set("channel", CHANNELS),
+            not_null("segment"),
+            in_set("segment", SEGMENTS),
+            responded_after_sent(),
+            not_in_future("response_id", "sent_at", options),
+            not_in_future("response_id", "responded_at", options),
+            no_rows(
+                "orphan_share_within_limit",
+                orphans,
+                f"responses whose customer is not in the CRM (`marts.dim_customers`) are at most "
+                f"{options.orphan_max_share:.1%} of responses",
+                column="customer_id",
+            ),
+            daily_volume("response_id", "sent_at", options, "invitations_daily_volume_in_band"),
+        )),
+        TableSuite("marts", "dim_customers", (
+            not_null("customer_id"),
+            unique("customer_id"),
+            in_set("segment", SEGMENTS),
+        )),
+        TableSuite("marts", "nps_by_period", (
+            *period_metrics(["period_grain", "period_start"]),
+            between("invitations", 0, None),
+            between("response_rate", 0, 1),
+        )),
+        TableSuite("marts", "nps_by_segment", (
+            *period_metrics(["period_grain", "period_start", "segment"]),
+            in_set("segment", SEGMENTS),
+        )),
+        TableSuite("marts", "nps_by_channel", (
+            *period_metrics(["period_grain", "period_start", "channel"]),
+            in_set("channel", CHANNELS),
+        )),
+    ]
+
+
+def build_suites(options: SuiteOptions) -> list[TableSuite]:
+    """Every suite, in pipeline order: raw and ingestion bookkeeping, staging, marts."""
+    return [*raw_suites(options), *quality_suites(options), *staging_suites(options), *mart_suites(options)]
