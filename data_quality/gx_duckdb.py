@@ -103,9 +103,7 @@ def warehouse_read_only(warehouse_path: Path) -> Iterator[WarehouseConnection]:
         warehouse.close()
 
 
-def add_duckdb_datasource(
-    context: AbstractDataContext, name: str, warehouse: WarehouseConnection
-) -> SQLDatasource:
+def add_duckdb_datasource(context: AbstractDataContext, name: str, warehouse: WarehouseConnection) -> SQLDatasource:
     """A GE SQL datasource whose execution engine runs on `warehouse`'s single connection.
 
     The connection string only selects the duckdb-engine dialect; `creator` supplies the connection.

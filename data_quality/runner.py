@@ -53,8 +53,19 @@ create table if not exists {RESULTS_TABLE} (
 )
 """
 RESULT_COLUMNS: Final[tuple[str, ...]] = (
-    "run_id", "suite", "expectation", "check_name", "column_name", "severity", "success", "unexpected_count",
-    "sample_bad_values", "description", "error", "as_of", "validated_at",
+    "run_id",
+    "suite",
+    "expectation",
+    "check_name",
+    "column_name",
+    "severity",
+    "success",
+    "unexpected_count",
+    "sample_bad_values",
+    "description",
+    "error",
+    "as_of",
+    "validated_at",
 )
 
 
@@ -305,9 +316,7 @@ def _run_suites(
         )
         checkpoint_result = checkpoint.run(run_id=RunIdentifier(run_name=run_id))
         for suite_result in checkpoint_result.run_results.values():
-            outcomes[_suite_name(suite_result)] = [
-                _outcome(_suite_name(suite_result), r) for r in suite_result.results
-            ]
+            outcomes[_suite_name(suite_result)] = [_outcome(_suite_name(suite_result), r) for r in suite_result.results]
     index = data_docs_dir / "index.html"
     ordered = [outcome for suite in suites for outcome in outcomes.get(suite.name, [])]
     return ordered, index if index.is_file() else None
@@ -321,8 +330,19 @@ def write_results(warehouse_path: Path, report: ValidationReport) -> None:
     """Append the report to `quality.validation_results` in one short read-write transaction."""
     rows = [
         (
-            report.run_id, r.suite, r.expectation, r.check_name, r.column_name, r.severity, r.success,
-            r.unexpected_count, r.sample_bad_values, r.description, r.error, report.as_of, report.validated_at,
+            report.run_id,
+            r.suite,
+            r.expectation,
+            r.check_name,
+            r.column_name,
+            r.severity,
+            r.success,
+            r.unexpected_count,
+            r.sample_bad_values,
+            r.description,
+            r.error,
+            report.as_of,
+            report.validated_at,
         )
         for r in report.results
     ]

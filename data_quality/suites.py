@@ -32,12 +32,25 @@ CRM_STATUSES: Final[tuple[str, ...]] = ("active", "churned")
 CALL_DIRECTIONS: Final[tuple[str, ...]] = ("inbound", "outbound")
 CALL_CHANNELS: Final[tuple[str, ...]] = ("phone", "chat", "email", "social")
 CALL_DISPOSITIONS: Final[tuple[str, ...]] = (
-    "resolved", "unresolved", "transferred", "abandoned", "no_answer", "callback", "followup",
+    "resolved",
+    "unresolved",
+    "transferred",
+    "abandoned",
+    "no_answer",
+    "callback",
+    "followup",
 )
 INGESTION_STATUSES: Final[tuple[str, ...]] = ("loaded", "skipped_duplicate", "failed")
 # Type names as GE reports them through duckdb-engine's reflection (SQLAlchemy class names) or DuckDB.
 INTEGER_TYPES: Final[list[str]] = [
-    "Integer", "BigInteger", "SmallInteger", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT",
+    "Integer",
+    "BigInteger",
+    "SmallInteger",
+    "INTEGER",
+    "BIGINT",
+    "SMALLINT",
+    "TINYINT",
+    "HUGEINT",
 ]
 
 _GE_SEVERITY: Final[dict[Severity, FailureSeverity]] = {
@@ -144,9 +157,7 @@ def compound_unique(columns: Sequence[str], severity: Severity = BLOCKING) -> gx
     )
 
 
-def between(
-    column: str, low: float | None, high: float | None, severity: Severity = BLOCKING
-) -> gxe.Expectation:
+def between(column: str, low: float | None, high: float | None, severity: Severity = BLOCKING) -> gxe.Expectation:
     return gxe.ExpectColumnValuesToBeBetween(
         column=column,
         min_value=low,
@@ -175,9 +186,7 @@ def no_rows(
     check: str, query: str, description: str, column: str | None = None, severity: Severity = BLOCKING
 ) -> gxe.Expectation:
     """The rule holds when `query` (with `{batch}` for the table under test) returns no rows."""
-    return ExpectNoUnexpectedRows(
-        unexpected_rows_query=query, **_common(check, column, severity, description)
-    )
+    return ExpectNoUnexpectedRows(unexpected_rows_query=query, **_common(check, column, severity, description))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -302,69 +311,100 @@ def period_metrics(key_columns: Sequence[str]) -> list[gxe.Expectation]:
 
 def raw_suites(options: SuiteOptions) -> list[TableSuite]:
     return [
-        TableSuite("raw", "surveys", (
-            not_null("response_id"),
-            not_null("sent_at"),
-            *scores(),
-            responded_after_sent(),
-            not_in_future("response_id", "sent_at", options),
-            not_in_future("response_id", "responded_at", options),
-        )),
-        TableSuite("raw", "crm_customers", (
-            not_null("customer_id"),
-            not_null("updated_at"),
-            not_in_future("customer_id", "updated_at", options),
-        )),
-        TableSuite("raw", "calls", (
-            not_null("call_id"),
-            not_null("started_at"),
-            not_in_future("call_id", "started_at", options),
-            *(between(column, 0, None) for column in ("wait_seconds", "talk_seconds", "hold_seconds", "acw_seconds")),
-        )),
+        TableSuite(
+            "raw",
+            "surveys",
+            (
+                not_null("response_id"),
+                not_null("sent_at"),
+                *scores(),
+                responded_after_sent(),
+                not_in_future("response_id", "sent_at", options),
+                not_in_future("response_id", "responded_at", options),
+            ),
+        ),
+        TableSuite(
+            "raw",
+            "crm_customers",
+            (
+                not_null("customer_id"),
+                not_null("updated_at"),
+                not_in_future("customer_id", "updated_at", options),
+            ),
+        ),
+        TableSuite(
+            "raw",
+            "calls",
+            (
+                not_null("call_id"),
+                not_null("started_at"),
+                not_in_future("call_id", "started_at", options),
+                *(
+                    between(column, 0, None)
+                    for column in ("wait_seconds", "talk_seconds", "hold_seconds", "acw_seconds")
+                ),
+            ),
+        ),
     ]
 
 
 def quality_suites(options: SuiteOptions) -> list[TableSuite]:
     return [
-        TableSuite("quality", "ingestion_log", (
-            not_null("file_name"),
-            in_set("status", INGESTION_STATUSES),
-            *(between(column, 0, None) for column in ("rows_in_file", "rows_loaded", "rows_rejected")),
-            no_rows(
-                "ingestion_reconciles",
-                "select source, file_name, rows_in_file, rows_loaded, rows_rejected from {batch}"
-                " where status = 'loaded'"
-                " and rows_in_file is distinct from rows_loaded + rows_rejected",
-                "every loaded file: `rows_in_file = rows_loaded + rows_rejected`",
-                column="rows_in_file",
+        TableSuite(
+            "quality",
+            "ingestion_log",
+            (
+                not_null("file_name"),
+                in_set("status", INGESTION_STATUSES),
+                *(between(column, 0, None) for column in ("rows_in_file", "rows_loaded", "rows_rejected")),
+                no_rows(
+                    "ingestion_reconciles",
+                    "select source, file_name, rows_in_file, rows_loaded, rows_rejected from {batch}"
+                    " where status = 'loaded'"
+                    " and rows_in_file is distinct from rows_loaded + rows_rejected",
+                    "every loaded file: `rows_in_file = rows_loaded + rows_rejected`",
+                    column="rows_in_file",
+                ),
             ),
-        )),
+        ),
     ]
 
 
 def staging_suites(options: SuiteOptions) -> list[TableSuite]:
     return [
-        TableSuite("staging", "stg_surveys__responses", (
-            not_null("response_id"),
-            unique("response_id"),
-            in_set("channel", CHANNELS),
-            *scores(),
-            responded_after_sent(),
-        )),
-        TableSuite("staging", "stg_crm__customers", (
-            not_null("customer_id"),
-            compound_unique(["customer_id", "updated_at"]),
-            in_set("segment", SEGMENTS),
-            in_set("status", CRM_STATUSES),
-        )),
-        TableSuite("staging", "stg_calls__calls", (
-            not_null("call_id"),
-            unique("call_id"),
-            in_set("direction", CALL_DIRECTIONS),
-            in_set("channel", CALL_CHANNELS),
-            in_set("disposition", CALL_DISPOSITIONS),
-            daily_volume("call_id", "started_at", options, "calls_daily_volume_in_band"),
-        )),
+        TableSuite(
+            "staging",
+            "stg_surveys__responses",
+            (
+                not_null("response_id"),
+                unique("response_id"),
+                in_set("channel", CHANNELS),
+                *scores(),
+                responded_after_sent(),
+            ),
+        ),
+        TableSuite(
+            "staging",
+            "stg_crm__customers",
+            (
+                not_null("customer_id"),
+                compound_unique(["customer_id", "updated_at"]),
+                in_set("segment", SEGMENTS),
+                in_set("status", CRM_STATUSES),
+            ),
+        ),
+        TableSuite(
+            "staging",
+            "stg_calls__calls",
+            (
+                not_null("call_id"),
+                unique("call_id"),
+                in_set("direction", CALL_DIRECTIONS),
+                in_set("channel", CALL_CHANNELS),
+                in_set("disposition", CALL_DISPOSITIONS),
+                daily_volume("call_id", "started_at", options, "calls_daily_volume_in_band"),
+            ),
+        ),
     ]
 
 
@@ -393,55 +433,75 @@ def mart_suites(options: SuiteOptions) -> list[TableSuite]:
         where flagged.is_orphan and share.orphan_share > {options.orphan_max_share}
     """
     return [
-        TableSuite("marts", "fct_survey_responses", (
-            not_null("response_id"),
-            unique("response_id"),
-            not_null("sent_at"),
-            *scores(),
-            in_set("nps_category", NPS_CATEGORIES),
-            no_rows(
-                "nps_category_matches_score",
-                "select response_id, nps_score, nps_category from {batch}"
-                " where nps_category is distinct from case"
-                " when nps_score between 0 and 6 then 'detractor'"
-                " when nps_score between 7 and 8 then 'passive'"
-                " when nps_score between 9 and 10 then 'promoter' end",
-                "`nps_category` agrees with `nps_score` on every row (0–6 detractor, 7–8 passive, 9–10 promoter)",
-                column="nps_category",
+        TableSuite(
+            "marts",
+            "fct_survey_responses",
+            (
+                not_null("response_id"),
+                unique("response_id"),
+                not_null("sent_at"),
+                *scores(),
+                in_set("nps_category", NPS_CATEGORIES),
+                no_rows(
+                    "nps_category_matches_score",
+                    "select response_id, nps_score, nps_category from {batch}"
+                    " where nps_category is distinct from case"
+                    " when nps_score between 0 and 6 then 'detractor'"
+                    " when nps_score between 7 and 8 then 'passive'"
+                    " when nps_score between 9 and 10 then 'promoter' end",
+                    "`nps_category` agrees with `nps_score` on every row (0–6 detractor, 7–8 passive, 9–10 promoter)",
+                    column="nps_category",
+                ),
+                in_set("channel", CHANNELS),
+                not_null("segment"),
+                in_set("segment", SEGMENTS),
+                responded_after_sent(),
+                not_in_future("response_id", "sent_at", options),
+                not_in_future("response_id", "responded_at", options),
+                no_rows(
+                    "orphan_share_within_limit",
+                    orphans,
+                    f"responses whose customer is not in the CRM (`marts.dim_customers`) are at most "
+                    f"{options.orphan_max_share:.1%} of responses",
+                    column="customer_id",
+                ),
+                daily_volume("response_id", "sent_at", options, "invitations_daily_volume_in_band"),
             ),
-            in_set("channel", CHANNELS),
-            not_null("segment"),
-            in_set("segment", SEGMENTS),
-            responded_after_sent(),
-            not_in_future("response_id", "sent_at", options),
-            not_in_future("response_id", "responded_at", options),
-            no_rows(
-                "orphan_share_within_limit",
-                orphans,
-                f"responses whose customer is not in the CRM (`marts.dim_customers`) are at most "
-                f"{options.orphan_max_share:.1%} of responses",
-                column="customer_id",
+        ),
+        TableSuite(
+            "marts",
+            "dim_customers",
+            (
+                not_null("customer_id"),
+                unique("customer_id"),
+                in_set("segment", SEGMENTS),
             ),
-            daily_volume("response_id", "sent_at", options, "invitations_daily_volume_in_band"),
-        )),
-        TableSuite("marts", "dim_customers", (
-            not_null("customer_id"),
-            unique("customer_id"),
-            in_set("segment", SEGMENTS),
-        )),
-        TableSuite("marts", "nps_by_period", (
-            *period_metrics(["period_grain", "period_start"]),
-            between("invitations", 0, None),
-            between("response_rate", 0, 1),
-        )),
-        TableSuite("marts", "nps_by_segment", (
-            *period_metrics(["period_grain", "period_start", "segment"]),
-            in_set("segment", SEGMENTS),
-        )),
-        TableSuite("marts", "nps_by_channel", (
-            *period_metrics(["period_grain", "period_start", "channel"]),
-            in_set("channel", CHANNELS),
-        )),
+        ),
+        TableSuite(
+            "marts",
+            "nps_by_period",
+            (
+                *period_metrics(["period_grain", "period_start"]),
+                between("invitations", 0, None),
+                between("response_rate", 0, 1),
+            ),
+        ),
+        TableSuite(
+            "marts",
+            "nps_by_segment",
+            (
+                *period_metrics(["period_grain", "period_start", "segment"]),
+                in_set("segment", SEGMENTS),
+            ),
+        ),
+        TableSuite(
+            "marts",
+            "nps_by_channel",
+            (
+                *period_metrics(["period_grain", "period_start", "channel"]),
+                in_set("channel", CHANNELS),
+            ),
+        ),
     ]
 
 

@@ -1,0 +1,281 @@
+"""The suites against a tiny warehouse: clean passes everything; each planted violation fails the right rule."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from data_quality.runner import ValidationReport, validate_command, validate_warehouse
+from orchestration.settings import Settings
+from tests.data_quality.tiny_warehouse import AS_OF, execute
+
+
+def _results(warehouse: Path) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select run_id, suite, expectation, check_name, column_name, severity, success, unexpected_count,"
+            " sample_bad_values from quality.validation_results order by suite, check_name"
+        ).fetchall()
+
+
+def _failed(report: ValidationReport) -> dict[tuple[str, str], object]:
+    return {(r.suite, r.check_name): r for r in report.results if not r.success}
+
+
+def test_clean_warehouse_passes_every_expectation(gx_context, warehouse: Path) -> None:
+    report = validate_warehouse(warehouse, AS_OF, context=gx_context)
+
+    assert [r.line() for r in report.results if not r.success] == []
+    assert report.success and report.failed_blocking == []
+    assert set(report.suites()) == {
+        "raw.surveys", "raw.crm_customers", "raw.calls", "quality.ingestion_log",
+        "staging.stg_surveys__responses", "staging.stg_crm__customers", "staging.stg_calls__calls",
+        "marts.fct_survey_responses", "marts.dim_customers",
+        "marts.nps_by_period", "marts.nps_by_segment", "marts.nps_by_channel",
+    }  # fmt: skip
+    assert {r.severity for r in report.results} == {"blocking", "warning"}
+    stored = _results(warehouse)
+    assert len(stored) == len(report.results)
+    assert {row[0] for row in stored} == {report.run_id}
+    assert all(row[6] for row in stored)
+
+
+def test_data_docs_are_written_beside_the_warehouse_by_default(gx_context, warehouse: Path) -> None:
+    report = validate_warehouse(warehouse, AS_OF, context=gx_context, suites={"quality.ingestion_log"})
+
+    assert report.data_docs_index == warehouse.parent / "gx" / "data_docs" / "index.html"
+    assert report.data_docs_index.is_file()
+    pages = list((warehouse.parent / "gx" / "data_docs" / "validations" / "quality").rglob("*.html"))
+    assert len(pages) == 1
+    assert "rows_in_file = rows_loaded + rows_rejected" in pages[0].read_text()
+
+
+@dataclass(frozen=True)
+class Violation:
+    plant: str
+    suite: str
+    check: str
+    column: str | None
+    unexpected: int | None
+    sample_has: str
+    severity: str = "blocking"
+
+
+VIOLATIONS = {
+    "wrongly_categorised_row": Violation(
+        "update marts.fct_survey_responses set nps_category = 'promoter' where response_id = 'r003'",
+        "marts.fct_survey_responses", "nps_category_matches_score", "nps_category", 1, "r003",
+    ),
+    "score_of_12": Violation(
+        "update raw.surveys set nps_score = 12 where response_id = 'r004'",
+        "raw.surveys", "nps_score_between", "nps_score", 1, "12",
+    ),
+    "csat_of_6": Violation(
+        "update marts.fct_survey_responses set csat_score = 6 where response_id = 'r004'",
+        "marts.fct_survey_responses", "csat_score_between", "csat_score", 1, "6",
+    ),
+    "unreconciled_file": Violation(
+        "update quality.ingestion_log set rows_loaded = rows_loaded - 2 where file_id = 1",
+        "quality.ingestion_log", "ingestion_reconciles", "rows_in_file", 1, "surveys/export_1.csv",
+    ),
+    "nps_not_equal_to_formula": Violation(
+        "update marts.nps_by_period set nps = nps + 5"
+        " where period_grain = 'month' and period_start = date '2025-02-01'",
+        "marts.nps_by_period", "nps_matches_formula", "nps", 1, "2025-02-01",
+    ),
+    "responses_not_sum_of_categories": Violation(
+        "update marts.nps_by_channel set responses = responses + 1"
+        " where period_grain = 'day' and period_start = date '2025-02-03' and channel = 'email'",
+        "marts.nps_by_channel", "responses_is_sum_of_categories", "responses", 1, "2025-02-03",
+    ),
+    "nps_out_of_range": Violation(
+        "update marts.nps_by_segment set nps = 150 where period_grain = 'month' and segment = 'smb'",
+        "marts.nps_by_segment", "nps_between", "nps", 1, "150",
+    ),
+    "response_rate_above_one": Violation(
+        "update marts.nps_by_period set response_rate = 1.5 where period_grain = 'month'",
+        "marts.nps_by_period", "response_rate_between", "response_rate", 1, "1.5",
+    ),
+    "duplicate_response_id": Violation(
+        "insert into marts.fct_survey_responses select * from marts.fct_survey_responses where response_id = 'r010'",
+        "marts.fct_survey_responses", "response_id_unique", "response_id", 2, "r010",
+    ),
+    "duplicate_period_key": Violation(
+        "insert into marts.nps_by_segment select * from marts.nps_by_segment"
+        " where period_grain = 'month' and segment = 'consumer'",
+        "marts.nps_by_segment", "key_unique(period_grain, period_start, segment)",
+        "period_grain, period_start, segment", 2, "consumer",
+    ),
+    "responded_before_sent": Violation(
+        "update marts.fct_survey_responses set responded_at = sent_at - interval 1 hour where response_id = 'r007'",
+        "marts.fct_survey_responses", "responded_at_not_before_sent_at", "responded_at", 1, "r007",
+    ),
+    "future_timestamp": Violation(
+        "update raw.surveys set responded_at = timestamptz '2025-03-02 00:00:00+00' where response_id = 'r008'",
+        "raw.surveys", "responded_at_not_after_as_of", "responded_at", 1, "2025-03-02",
+    ),
+    "orphan_share_over_limit": Violation(
+        "update marts.fct_survey_responses set customer_id = 'ghost' || response_id"
+        " where response_id in ('r000', 'r001', 'r002')",
+        "marts.fct_survey_responses", "orphan_share_within_limit", "customer_id", 3, "ghostr000",
+    ),
+    "channel_outside_set": Violation(
+        "update marts.fct_survey_responses set channel = 'fax' where response_id = 'r001'",
+        "marts.fct_survey_responses", "channel_in_set", "channel", 1, "fax",
+    ),
+    "segment_outside_set": Violation(
+        "update raw.crm_customers set segment = 'Mid-Market' where customer_id = 'c1'",
+        "staging.stg_crm__customers", "segment_in_set", "segment", 1, "mid-market",
+    ),
+    "key_is_null": Violation(
+        "update marts.nps_by_channel set channel = null where period_grain = 'month' and channel = 'sms'",
+        "marts.nps_by_channel", "channel_not_null", "channel", 1, "",
+    ),
+    "volume_spike_is_a_warning": Violation(
+        "insert into marts.fct_survey_responses"
+        " select f.* replace ('x' || t.i || f.response_id as response_id)"
+        " from marts.fct_survey_responses as f, range(3) as t(i)"
+        " where f.sent_at >= timestamptz '2025-02-10 00:00:00+00'",
+        "marts.fct_survey_responses", "invitations_daily_volume_in_band", "sent_at", 1, "2025-02-10",
+        severity="warning",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(VIOLATIONS))
+def test_planted_violation_fails_the_right_expectation(gx_context, warehouse: Path, name: str) -> None:
+    violation = VIOLATIONS[name]
+    execute(warehouse, violation.plant)
+
+    report = validate_warehouse(warehouse, AS_OF, context=gx_context, suites={violation.suite})
+
+    failed = _failed(report)
+    assert (violation.suite, violation.check) in failed, [r.line() for r in report.results]
+    outcome = failed[(violation.suite, violation.check)]
+    assert outcome.severity == violation.severity
+    assert outcome.column_name == violation.column
+    assert outcome.unexpected_count == violation.unexpected
+    assert violation.sample_has in (outcome.sample_bad_values or "")
+    assert outcome.error is None
+    assert (outcome in report.failed_blocking) == (violation.severity == "blocking")
+
+
+def test_only_the_planted_rule_fails_for_a_wrong_category(gx_context, warehouse: Path) -> None:
+    execute(warehouse, VIOLATIONS["wrongly_categorised_row"].plant)
+
+    report = validate_warehouse(warehouse, AS_OF, context=gx_context)
+
+    assert [(r.suite, r.check_name) for r in report.failed_blocking] == [
+        ("marts.fct_survey_responses", "nps_category_matches_score")
+    ]
+    sample = json.loads(report.failed_blocking[0].sample_bad_values or "[]")
+    assert sample == [{"response_id": "r003", "nps_score": "3", "nps_category": "promoter"}]
+
+
+def test_orphan_share_limit_is_configurable(gx_context, warehouse: Path) -> None:
+    execute(warehouse, VIOLATIONS["orphan_share_over_limit"].plant)  # 3 of 25 responses: 12 %
+
+    lenient = validate_warehouse(
+        warehouse, AS_OF, context=gx_context, suites={"marts.fct_survey_responses"}, orphan_max_share=0.15
+    )
+    strict = validate_warehouse(
+        warehouse, AS_OF, context=gx_context, suites={"marts.fct_survey_responses"}, orphan_max_share=0.10
+    )
+
+    assert lenient.success
+    assert [r.check_name for r in strict.failed_blocking] == ["orphan_share_within_limit"]
+
+
+def test_a_table_not_built_yet_is_reported_not_crashed_on(gx_context, warehouse: Path) -> None:
+    execute(warehouse, "drop table marts.nps_by_channel")
+
+    report = validate_warehouse(
+        warehouse, AS_OF, context=gx_context, suites={"marts.nps_by_channel", "marts.nps_by_period"}
+    )
+
+    assert [(r.suite, r.check_name) for r in report.failed_blocking] == [("marts.nps_by_channel", "table_exists")]
+    assert "does not exist" in (report.failed_blocking[0].error or "")
+    assert all(r.success for r in report.for_suite("marts.nps_by_period"))
+
+
+def test_a_missing_column_fails_with_the_error(gx_context, warehouse: Path) -> None:
+    execute(warehouse, "alter table marts.dim_customers drop column segment")
+
+    report = validate_warehouse(warehouse, AS_OF, context=gx_context, suites={"marts.dim_customers"})
+
+    failed = _failed(report)
+    assert failed[("marts.dim_customers", "segment_in_set")].error is not None
+    assert not report.success
+
+
+def test_results_are_appended_for_every_run(gx_context, warehouse: Path) -> None:
+    first = validate_warehouse(warehouse, AS_OF, context=gx_context, suites={"quality.ingestion_log"})
+    execute(warehouse, VIOLATIONS["unreconciled_file"].plant)
+    second = validate_warehouse(warehouse, AS_OF, context=gx_context, suites={"quality.ingestion_log"})
+
+    stored = _results(warehouse)
+    assert {row[0] for row in stored} == {first.run_id, second.run_id}
+    failed = [row for row in stored if not row[6]]
+    assert [(row[0], row[1], row[3], row[5], row[7]) for row in failed] == [
+        (second.run_id, "quality.ingestion_log", "ingestion_reconciles", "blocking", 1)
+    ]
+    assert "surveys/export_1.csv" in failed[0][8]
+
+
+def test_validation_alone_leaves_the_warehouse_file_untouched(gx_context, warehouse: Path) -> None:
+    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+
+    validate_warehouse(warehouse, AS_OF, context=gx_context, suites={"raw.surveys"}, record_results=False)
+
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
+
+
+def _settings(warehouse: Path) -> Settings:
+    return Settings.from_env(env={}, warehouse_path=warehouse, as_of=AS_OF.isoformat())
+
+
+def test_validate_command_exits_0_on_a_clean_warehouse(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = validate_command(_settings(warehouse))
+
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "PASS [blocking] marts.fct_survey_responses.nps_category: nps_category_matches_score" in out
+    assert "0 blocking" in out
+    assert err == ""
+    assert (warehouse.parent / "gx" / "data_docs" / "index.html").is_file()
+
+
+def test_validate_command_exits_1_naming_each_failed_blocking_expectation(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    execute(warehouse, VIOLATIONS["wrongly_categorised_row"].plant)
+    execute(warehouse, VIOLATIONS["score_of_12"].plant)
+    execute(warehouse, VIOLATIONS["unreconciled_file"].plant)
+
+    code = validate_command(_settings(warehouse))
+
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "FAIL [blocking] marts.fct_survey_responses.nps_category: nps_category_matches_score" in out
+    assert "blocking expectation(s) failed" in err
+    named = [line for line in err.splitlines() if line.startswith("  FAIL")]
+    assert any("marts.fct_survey_responses.nps_category: nps_category_matches_score" in line for line in named)
+    assert any("raw.surveys.nps_score: nps_score_between" in line and "1 unexpected" in line for line in named)
+    assert any("staging.stg_surveys__responses.nps_score: nps_score_between" in line for line in named)
+    assert any(
+        "quality.ingestion_log.rows_in_file: ingestion_reconciles" in line and "surveys/export_1.csv" in line
+        for line in named
+    )
+    assert all("[blocking]" in line for line in named)
+
+
+def test_validate_command_reports_a_missing_warehouse(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = validate_command(_settings(tmp_path / "absent.duckdb"))
+
+    assert code == 2
+    assert "warehouse file not found" in capsys.readouterr().err
