@@ -328,6 +328,21 @@ def _followups(rng, surveys: dict, cust: dict, n_agents: int, first_id: int) -> 
     }  # fmt: skip
 
 
+def _keep(data: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: v[mask] for k, v in data.items()}
+
+
+def _censor_surveys(surveys: dict[str, np.ndarray], export_at: np.datetime64) -> dict[str, np.ndarray]:
+    """Responses given after the export moment are not in the export: those invitations are unanswered yet."""
+    late = ~np.isnat(surveys["responded_at"]) & (surveys["responded_at"] >= export_at)
+    out = dict(surveys)
+    out["responded_at"] = np.where(late, np.datetime64("NaT"), surveys["responded_at"])
+    for score in ("nps_score", "csat_score", "ces_score"):
+        out[score] = np.where(late, -1, surveys[score])
+    out["nps_comment"] = np.where(late, "", surveys["nps_comment"])
+    return out
+
+
 def _concat(a: dict, b: dict) -> dict:
     return {k: np.concatenate([a[k], b[k]]) for k in a}
 
@@ -464,7 +479,7 @@ def generate_exports(out_dir: Path, scale: str = "small", seed: int = 42, locale
         raise ValueError(f"unknown scale {scale!r}: choose one of {', '.join(SCALES)}")
     if locale not in ("en", "fr"):
         raise ValueError(f"unknown locale {locale!r}: choose en or fr")
-    end = end_date or datetime.now(UTC).date()
+    end = end_date or datetime.now(UTC).date() - timedelta(days=1)
     start = end - timedelta(days=HISTORY_DAYS - 1)
     start64 = np.datetime64(start.isoformat())
     n_inv, n_cust, n_calls = SCALES[scale]
@@ -474,8 +489,13 @@ def generate_exports(out_dir: Path, scale: str = "small", seed: int = 42, locale
     cust = _customers(rng, n_cust, start64, HISTORY_DAYS)
     crm = _crm_snapshots(rng, cust, start64, HISTORY_DAYS)
     calls = _calls(rng, n_calls, cust, start64, HISTORY_DAYS, n_agents)
+    # the exports are taken at midnight after the last day: nothing in them happens later than that
+    export_at = np.datetime64((end + timedelta(days=1)).isoformat()).astype("datetime64[s]")
     surveys = _surveys(rng, n_inv, cust, crm, calls, start64, HISTORY_DAYS)
-    calls = _concat(calls, _followups(rng, surveys, cust, n_agents, n_calls + 1))
+    calls = _keep(calls, calls["ended_at"] < export_at)
+    surveys = _censor_surveys(_keep(surveys, surveys["sent_at"] < export_at), export_at)
+    followups = _followups(rng, surveys, cust, n_agents, n_calls + 1)
+    calls = _concat(calls, _keep(followups, followups["ended_at"] < export_at))
 
     out_dir = Path(out_dir)
     files_per_source = {"tiny": 6, "small": 6, "medium": 12, "large": 18}[scale]

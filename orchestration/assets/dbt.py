@@ -1,0 +1,31 @@
+"""The dbt project as Dagster assets; dbt tests appear as asset checks."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
+
+from orchestration.resources import dbt_project
+from orchestration.translator import NpsDbtTranslator
+
+
+@dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=NpsDbtTranslator())
+def nps_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """`dbt build`: seeds, models, unit and data tests, in DAG order."""
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+def models_in_folder(folder: str) -> list[str]:
+    """Names of the dbt models under `models/<folder>/` (from the manifest, never a hand-written list)."""
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and len(node["fqn"]) > 2 and node["fqn"][1] == folder
+    )
+
+
+def mart_asset_keys() -> list[AssetKey]:
+    return [get_asset_key_for_model([nps_dbt_assets], name) for name in models_in_folder("marts")]

@@ -1,0 +1,102 @@
+"""One ingestion asset per landing source, calling the `ingestion` library; landing folders as external assets."""
+
+import duckdb
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from ingestion.columns import SOURCES
+from ingestion.loader import IngestReport, ingest
+from orchestration.resources import NpsSettings
+from orchestration.translator import ingestion_asset_key
+
+FILES_READABLE = "all_landed_files_readable"
+INGESTION_LOG = AssetKey("ingestion_log")
+
+
+def landing_asset_key(source: str) -> AssetKey:
+    return AssetKey(f"landing_{source}")
+
+
+def landing_specs() -> list[AssetSpec]:
+    """The landing folders, outside Dagster's control: the start of the lineage graph."""
+    return [
+        AssetSpec(landing_asset_key(source), group_name="landing", kinds={"file"},
+                  description=f"Export files dropped into <NPS_LANDING_DIR>/{source}/ (csv, csv.gz, jsonl, parquet).")
+        for source in SOURCES
+    ]  # fmt: skip
+
+
+def ingestion_result(source: str, report: IngestReport) -> MaterializeResult:
+    """Materialization metadata and the file-readability check of one source's ingestion."""
+    totals = report.totals(source)
+    failed = [f"{f.file_name}: {f.reason}" for f in report.failed if f.source == source]
+    return MaterializeResult(
+        metadata={
+            **totals,
+            "run_id": report.run_id,
+            "files": MetadataValue.md("\n".join(f"- {line}" for line in report.lines()) or "no new files"),
+        },
+        check_results=[
+            AssetCheckResult(
+                check_name=FILES_READABLE,
+                passed=not failed,
+                severity=AssetCheckSeverity.ERROR,
+                description="Every landed file could be read (failed files are logged in quality.ingestion_log).",
+                metadata={"failed_files": MetadataValue.md("\n".join(f"- {f}" for f in failed) or "none")},
+            )
+        ],
+    )
+
+
+def build_ingestion_asset(source: str) -> AssetsDefinition:
+    key = ingestion_asset_key(source)
+
+    @asset(
+        key=key,
+        deps=[landing_asset_key(source)],
+        group_name="raw",
+        kinds={"duckdb", "python"},
+        description=f"raw.{SOURCES[source].table}: every new {source} file, typed, with lineage; bad rows in "
+        "quality.rejected_rows, every file reconciled in quality.ingestion_log.",
+        check_specs=[AssetCheckSpec(FILES_READABLE, asset=key)],
+    )
+    def _ingest(context: AssetExecutionContext, nps: NpsSettings) -> MaterializeResult:
+        settings = nps.get()
+        report = ingest(settings.landing_dir, settings.warehouse_path, settings.source_tz, sources=[source],
+                        on_file_done=lambda f: context.log.info(f"{f.status} {f.file_name}: {f.rows_loaded} rows, "
+                                                                f"{f.rows_rejected} rejected"))  # fmt: skip
+        return ingestion_result(source, report)
+
+    return _ingest
+
+
+ingestion_assets = [build_ingestion_asset(source) for source in SOURCES]
+
+
+@asset(
+    key=INGESTION_LOG,
+    deps=[ingestion_asset_key(source) for source in SOURCES],
+    group_name="raw",
+    kinds={"duckdb"},
+    description="quality.ingestion_log and quality.rejected_rows as the ingestion assets left them: one row per "
+    "landed file (loaded, skipped_duplicate, failed) reconciling rows_in_file = rows_loaded + rows_rejected.",
+)
+def ingestion_log(nps: NpsSettings) -> MaterializeResult:
+    settings = nps.get()
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        rows = con.execute(ingestion_log_summary_sql()).fetchall()
+    return MaterializeResult(metadata={f"{status}_{source}": files for source, status, files in rows})
+
+
+def ingestion_log_summary_sql() -> str:
+    return "select source, status, count(*) from quality.ingestion_log group by all order by all"

@@ -1,0 +1,27 @@
+"""The read-only copy for BI: schema `marts` in a new DuckDB file (1.x-readable) plus Parquet, swapped in."""
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from orchestration.assets.dbt import mart_asset_keys
+from orchestration.assets.ingestion import INGESTION_LOG
+from orchestration.publish import publish_marts
+from orchestration.resources import NpsSettings
+
+
+@asset(
+    deps=[*mart_asset_keys(), INGESTION_LOG],
+    group_name="published",
+    kinds={"duckdb", "parquet"},
+    description="Schema marts copied to NPS_PUBLISHED_PATH (DuckDB 1.x-readable) and marts/<table>.parquet beside "
+    "it, each written to a new file and renamed over the old one: readers never see a half-written file.",
+)
+def published_marts(context: AssetExecutionContext, nps: NpsSettings) -> MaterializeResult:
+    settings = nps.get()
+    result = publish_marts(settings.warehouse_path, settings.published_path)
+    context.log.info(f"published {len(result.tables)} marts to {settings.published_path}")
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(settings.published_path)),
+            "tables": MetadataValue.json(dict(result.tables)),
+        }
+    )

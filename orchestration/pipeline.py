@@ -1,0 +1,167 @@
+"""`nps run` and `nps demo`: the Dagster job executed in process, with a summary a person can act on."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.settings import Settings
+
+DAGSTER_YAML = """# written by `nps run`: telemetry off, local storage under the data directory
+telemetry:
+  enabled: false
+"""
+
+
+@dataclass
+class RunSummary:
+    success: bool
+    files: dict[str, int] = field(default_factory=dict)  # files_loaded, files_skipped, files_failed
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    failed_files: list[str] = field(default_factory=list)
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)  # "asset: check (severity)"
+    blocking_failed: list[str] = field(default_factory=list)
+    published: dict[str, int] = field(default_factory=dict)
+    failed_steps: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.success and not self.blocking_failed and not self.failed_files else 1
+
+    def lines(self) -> list[str]:
+        out = [
+            f"files:   {self.files.get('files_loaded', 0)} loaded, {self.files.get('files_skipped', 0)} skipped "
+            f"(already loaded), {self.files.get('files_failed', 0)} failed",
+            f"rows:    {self.rows_loaded:,} loaded, {self.rows_rejected:,} rejected (see quality.rejected_rows)",
+            f"checks:  {self.checks_passed} passed, {len(self.checks_failed)} failed",
+        ]
+        out += [f"  FAILED {c}" for c in self.checks_failed]
+        if self.published:
+            out.append(f"published: {len(self.published)} marts ({', '.join(sorted(self.published))})")
+        else:
+            out.append("published: nothing (the previous published copy is untouched)")
+        return out
+
+
+def ensure_dagster_home(settings: Settings) -> Path:
+    """DAGSTER_HOME defaults to `<data dir>/dagster_home`, with telemetry off."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.data_dir.resolve() / "dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def summarise(result) -> RunSummary:
+    """Fold the events of an in-process run into a RunSummary."""
+    summary = RunSummary(success=result.success)
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        name = materialization.asset_key.to_user_string()
+        meta = {k: v.value for k, v in materialization.metadata.items()}
+        if name.startswith("raw_"):
+            for key in ("files_loaded", "files_skipped", "files_failed"):
+                summary.files[key] = summary.files.get(key, 0) + int(meta.get(key, 0))
+            summary.rows_loaded += int(meta.get("rows_loaded", 0))
+            summary.rows_rejected += int(meta.get("rows_rejected", 0))
+        if name == "published_marts":
+            summary.published = dict(meta.get("tables", {}))
+    for evaluation in result.get_asset_check_evaluations():
+        label = f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name} ({evaluation.severity.value})"
+        if evaluation.passed:
+            summary.checks_passed += 1
+            continue
+        failures = evaluation.metadata.get("failures") or evaluation.metadata.get("failed_files")
+        detail = f"\n      {failures.value.strip()}".replace("\n- ", "\n      ") if failures else ""
+        summary.checks_failed.append(label + detail)
+        if evaluation.check_name == "all_landed_files_readable":
+            summary.failed_files.append(label)
+        elif evaluation.severity.value == "ERROR" and evaluation.blocking:
+            summary.blocking_failed.append(label)
+    summary.failed_steps = [e.step_key for e in result.all_events if e.is_step_failure]
+    return summary
+
+
+def run_pipeline(settings: Settings, log_level: str = "INFO") -> RunSummary:
+    """Execute the `nps_pipeline` job of the project's Dagster definitions in this process."""
+    os.environ.update(settings.to_env())  # the dbt subprocess and the assets read the same values
+    ensure_dagster_home(settings)
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import JOB_NAME, defs
+
+    job = defs.resolve_job_def(JOB_NAME)
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+    return summarise(result)
+
+
+def run_command(settings: Settings) -> int:
+    summary = run_pipeline(settings)
+    print("\n".join(summary.lines()))
+    if summary.exit_code:
+        for line in summary.blocking_failed:
+            print(f"error: blocking check failed: {line}", file=sys.stderr)
+        for line in summary.failed_files:
+            print(f"error: some landed files could not be read: {line}", file=sys.stderr)
+        for step in summary.failed_steps:
+            print(f"error: step failed: {step}", file=sys.stderr)
+    return summary.exit_code
+
+
+def headline(published_path: Path, as_of_label: str) -> list[str]:
+    """Overall NPS, last complete month by segment and channel, open detractor follow-ups."""
+    with duckdb.connect(str(published_path), read_only=True) as con:
+        overall = con.execute("""
+            select sum(promoters), sum(passives), sum(detractors), sum(responses)
+            from marts.nps_by_period where period_grain = 'year'""").fetchall()[0]
+        month = con.execute("""
+            select max(period_start) from marts.nps_by_period
+            where period_grain = 'month' and period_start < date_trunc('month', current_date)""").fetchall()[0][0]
+        by = {
+            dim: con.execute(
+                f"""select {dim}, nps, nps_moe_95, responses from marts.nps_by_{dim}
+                                 where period_grain = 'month' and period_start = ? order by responses desc""",
+                [month],
+            ).fetchall()
+            for dim in ("segment", "channel")
+        }
+        loop = dict(con.execute("select loop_status, count(*) from marts.close_the_loop group by 1").fetchall())
+    promoters, _, detractors, responses = overall
+    lines = [f"Overall NPS: {100.0 * (promoters - detractors) / responses:+.1f} on {responses:,} responses"]
+    for dim, rows in by.items():
+        lines.append(f"{month:%B %Y} by {dim}:")
+        lines += [f"  {name:12s} {nps:+6.1f} ± {moe:4.1f}  (n={n})" for name, nps, moe, n in rows if nps is not None]
+    lines.append(f"Detractor follow-ups at {as_of_label}: {loop.get('open', 0)} open, {loop.get('overdue', 0)} overdue "
+                 "(`nps loop` lists them)")  # fmt: skip
+    return lines
+
+
+def demo_command(settings: Settings) -> int:
+    landing = settings.landing_dir
+    if not landing.exists() or not any(p.is_file() for p in landing.rglob("*")):
+        from ingestion.sample_exports import generate_exports
+
+        print(f"generating sample exports (scale small) into {landing} …")
+        generate_exports(landing, scale="small")
+    code = run_command(settings)
+    if settings.published_path.exists():
+        print()
+        print("\n".join(headline(settings.published_path, settings.as_of_or_now().strftime("%Y-%m-%d %H:%M UTC"))))
+        print(f"\nQuery the marts: duckdb {settings.published_path} -c \"select * from marts.nps_by_period "
+              "where period_grain = 'month' order by period_start desc limit 12\"")  # fmt: skip
+        print("Open the dashboard: nps dashboard")
+    return code
