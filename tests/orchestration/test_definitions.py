@@ -1,0 +1,45 @@
+"""The Dagster definitions load, form one lineage graph, and carry dbt tests and GE suites as checks."""
+
+from __future__ import annotations
+
+from dagster import AssetKey
+
+from orchestration.definitions import JOB_NAME, defs
+from orchestration.schedules import DEFAULT_CRON
+
+
+def test_definitions_load_and_the_job_has_every_step():
+    job = defs.resolve_job_def(JOB_NAME)
+    steps = {node.name for node in job.graph.node_defs}
+    assert {"raw_surveys", "raw_crm", "raw_calls", "nps_dbt_assets", "published_marts"} <= steps
+    assert {"raw_quality_suites", "warehouse_quality_suites", "ingestion_log_quality_suites"} <= steps
+
+
+def test_lineage_runs_from_landing_through_raw_and_dbt_to_the_published_copy():
+    graph = defs.resolve_asset_graph()
+    upstream_of_published = graph.get(AssetKey("published_marts")).parent_keys
+    assert AssetKey(["marts", "nps_by_period"]) in upstream_of_published
+    staging = graph.get(AssetKey(["staging", "stg_surveys__responses"]))
+    assert AssetKey("raw_surveys") in staging.parent_keys  # dbt source → ingestion asset, one graph
+    assert AssetKey("landing_surveys") in graph.get(AssetKey("raw_surveys")).parent_keys
+
+
+def test_groups_follow_the_dbt_folders():
+    graph = defs.resolve_asset_graph()
+    assert graph.get(AssetKey(["staging", "stg_calls__calls"])).group_name == "staging"
+    assert graph.get(AssetKey(["intermediate", "int_customer_history"])).group_name == "intermediate"
+    assert graph.get(AssetKey(["marts", "close_the_loop"])).group_name == "marts"
+
+
+def test_dbt_tests_and_quality_suites_are_asset_checks():
+    checks = {(k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys}
+    assert ("marts/fct_survey_responses", "unique_fct_survey_responses_response_id") in checks
+    assert ("marts/nps_by_period", "contract_expectations") in checks
+    assert ("raw_surveys", "contract_expectations") in checks
+    assert ("raw_surveys", "all_landed_files_readable") in checks
+
+
+def test_the_daily_schedule_runs_at_six_in_the_reporting_time_zone():
+    schedule = defs.resolve_schedule_def("daily_nps_pipeline")
+    assert schedule.cron_schedule == DEFAULT_CRON
+    assert schedule.job_name == JOB_NAME
