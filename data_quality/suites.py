@@ -225,7 +225,8 @@ def not_in_future(key: str, column: str, options: SuiteOptions) -> gxe.Expectati
 
 def daily_volume(key: str, column: str, options: SuiteOptions, check: str) -> gxe.Expectation:
     """The last day's row count (by `column`, UTC day, up to NPS_AS_OF) within the band of the trailing
-    daily average over up to `volume_window_days` days before it (days without rows count as zero)."""
+    daily average over up to `volume_window_days` days before it (days without rows count as zero).
+    The band is never narrower than 3 * sqrt(average), so tiny daily counts do not warn on noise."""
     window = options.volume_window_days
     band = options.volume_band
     query = f"""
@@ -245,24 +246,31 @@ def daily_volume(key: str, column: str, options: SuiteOptions, check: str) -> gx
             from last_day
             left join daily on daily.day < last_day.day and daily.day >= last_day.day - {window}
             group by last_day.day, last_day.first_day
+        ),
+        expected as (
+            select
+                1.0 * coalesce(trailing_days.row_count, 0) / trailing_days.days as average,
+                -- the band, but never tighter than 3 Poisson standard deviations (small daily counts are noisy)
+                greatest({band} * coalesce(trailing_days.row_count, 0) / trailing_days.days,
+                    3 * sqrt(1.0 * coalesce(trailing_days.row_count, 0) / trailing_days.days)) as tolerance
+            from trailing_days
+            where trailing_days.days > 0
         )
         select
             last_day.day as last_day,
             daily.row_count as last_day_rows,
-            round(1.0 * coalesce(trailing_days.row_count, 0) / trailing_days.days, 2) as trailing_daily_average
+            round(expected.average, 2) as trailing_daily_average,
+            round(expected.tolerance, 2) as tolerance
         from last_day
         join daily on daily.day = last_day.day
-        cross join trailing_days
-        where trailing_days.days > 0
-            and (
-                daily.row_count < (1 - {band}) * coalesce(trailing_days.row_count, 0) / trailing_days.days
-                or daily.row_count > (1 + {band}) * coalesce(trailing_days.row_count, 0) / trailing_days.days
-            )
+        cross join expected
+        where abs(daily.row_count - expected.average) > expected.tolerance
     """
     return no_rows(
         check,
         query,
-        f"rows on the last day (by `{column}`) within ±{band:.0%} of the average of the {window} days before",
+        f"rows on the last day (by `{column}`) within ±{band:.0%} (at least 3 standard deviations of a Poisson "
+        f"count) of the daily average of the {window} days before",
         column=column,
         severity=WARNING,
     )

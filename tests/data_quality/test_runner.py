@@ -50,9 +50,11 @@ def test_data_docs_are_written_beside_the_warehouse_by_default(gx_context, wareh
 
     assert report.data_docs_index == warehouse.parent / "gx" / "data_docs" / "index.html"
     assert report.data_docs_index.is_file()
-    pages = list((warehouse.parent / "gx" / "data_docs" / "validations" / "quality").rglob("*.html"))
+    run_pages = warehouse.parent / "gx" / "data_docs" / "validations" / "quality" / "ingestion_log" / report.run_id
+    pages = list(run_pages.rglob("*.html"))
     assert len(pages) == 1
     assert "rows_in_file = rows_loaded + rows_rejected" in pages[0].read_text()
+    assert report.run_id in report.data_docs_index.read_text()
 
 
 @dataclass(frozen=True)
@@ -165,15 +167,13 @@ def test_planted_violation_fails_the_right_expectation(gx_context, warehouse: Pa
     assert (outcome in report.failed_blocking) == (violation.severity == "blocking")
 
 
-def test_only_the_planted_rule_fails_for_a_wrong_category(gx_context, warehouse: Path) -> None:
+def test_bad_rows_are_sampled_with_their_key(gx_context, warehouse: Path) -> None:
     execute(warehouse, VIOLATIONS["wrongly_categorised_row"].plant)
 
-    report = validate_warehouse(warehouse, AS_OF, context=gx_context)
+    report = validate_warehouse(warehouse, AS_OF, context=gx_context, suites={"marts.fct_survey_responses"})
 
-    assert [(r.suite, r.check_name) for r in report.failed_blocking] == [
-        ("marts.fct_survey_responses", "nps_category_matches_score")
-    ]
-    sample = json.loads(report.failed_blocking[0].sample_bad_values or "[]")
+    [failed] = report.failed_blocking
+    sample = json.loads(failed.sample_bad_values or "[]")
     assert sample == [{"response_id": "r003", "nps_score": "3", "nps_category": "promoter"}]
 
 
@@ -261,6 +261,13 @@ def test_validate_command_exits_1_naming_each_failed_blocking_expectation(
 
     out, err = capsys.readouterr()
     assert code == 1
+    failed = {(row[1], row[3]) for row in _results(warehouse) if not row[6]}
+    assert failed == {  # nothing else than what was planted (the score of 12 shows in raw and staging)
+        ("marts.fct_survey_responses", "nps_category_matches_score"),
+        ("raw.surveys", "nps_score_between"),
+        ("staging.stg_surveys__responses", "nps_score_between"),
+        ("quality.ingestion_log", "ingestion_reconciles"),
+    }
     assert "FAIL [blocking] marts.fct_survey_responses.nps_category: nps_category_matches_score" in out
     assert "blocking expectation(s) failed" in err
     named = [line for line in err.splitlines() if line.startswith("  FAIL")]
