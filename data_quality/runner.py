@@ -136,8 +136,13 @@ class ValidationReport:
 # GE context
 
 
-def create_context() -> AbstractDataContext:
-    """An ephemeral GE context (nothing written but Data Docs): analytics and progress bars off."""
+def create_context(results_dir: Path | None = None) -> AbstractDataContext:
+    """An ephemeral GE context: analytics and progress bars off, suites and definitions in memory.
+
+    With `results_dir`, GE's validation results are kept there as JSON (the runner keeps only the latest
+    result of each suite), so the Data Docs site shows every table's latest validation even when suites
+    are run by separate calls or processes (e.g. one Dagster step per layer). Without it they stay in memory.
+    """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
@@ -146,8 +151,14 @@ def create_context() -> AbstractDataContext:
         ProgressBarsConfig,
     )
 
+    defaults = InMemoryStoreBackendDefaults()
+    if results_dir is not None:
+        defaults.stores[defaults.validation_results_store_name]["store_backend"] = {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(results_dir),
+        }
     config = DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        store_backend_defaults=defaults,
         analytics_enabled=False,
         progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
         data_docs_sites={},
@@ -155,6 +166,15 @@ def create_context() -> AbstractDataContext:
     context = gx.get_context(mode="ephemeral", project_config=config)
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     return context
+
+
+def _keep_latest_results(context: AbstractDataContext, suites: Iterable[TableSuite], current: set[Any]) -> None:
+    """Drop the stored results of these suites from earlier runs: Data Docs show each table's latest run."""
+    names = {suite.name for suite in suites}
+    store = context.validation_results_store
+    for key in store.list_keys():
+        if key.expectation_suite_identifier.name in names and key not in current:
+            store.remove_key(key)
 
 
 def _use_data_docs_dir(context: AbstractDataContext, data_docs_dir: Path) -> None:
@@ -314,11 +334,14 @@ def _run_suites(
         checkpoint_result = checkpoint.run(run_id=RunIdentifier(run_name=run_id))
         for suite_result in checkpoint_result.run_results.values():
             outcomes[_suite_name(suite_result)] = [_outcome(_suite_name(suite_result), r) for r in suite_result.results]
-        # the site shows the results held by this context (this run, plus earlier ones when the context is
-        # reused); pages of runs from other processes are dropped, their rows stay in quality.validation_results
-        shutil.rmtree(data_docs_dir / "validations", ignore_errors=True)
-        # once for the whole run (GE's UpdateDataDocsAction rebuilds the site after every table)
-        context.build_data_docs(site_names=[DATA_DOCS_SITE])
+        current = set(checkpoint_result.run_results)
+    else:
+        current = set()
+    # Data Docs show the latest result of every table; the history is in quality.validation_results
+    _keep_latest_results(context, suites, current)
+    shutil.rmtree(data_docs_dir / "validations", ignore_errors=True)
+    # once for the whole run (GE's UpdateDataDocsAction would rebuild the site after every table)
+    context.build_data_docs(site_names=[DATA_DOCS_SITE])
     index = data_docs_dir / "index.html"
     ordered = [outcome for suite in suites for outcome in outcomes.get(suite.name, [])]
     return ordered, index if index.is_file() else None
@@ -380,8 +403,9 @@ def validate_warehouse(
     """Run the suites (all, or only the `schema.table` names in `suites`) against the warehouse.
 
     Results are appended to `quality.validation_results` (unless `record_results` is false) and rendered
-    as GE Data Docs under `data_docs_dir` (default `<warehouse dir>/gx/data_docs`). Pass a `context` from
-    `create_context()` to reuse one GE context across calls.
+    as GE Data Docs under `data_docs_dir` (default `<warehouse dir>/gx/data_docs`), which show the latest
+    result of every table (GE's JSON results are kept beside it in `validation_results/`). Pass a `context`
+    from `create_context()` to reuse one GE context across calls (its own results store is used then).
     """
     warehouse_path = Path(warehouse_path)
     if as_of.tzinfo is None:
@@ -395,7 +419,7 @@ def validate_warehouse(
     if suites is not None and (unknown := set(suites) - {suite.name for suite in selected}):
         raise ValueError(f"unknown suites: {', '.join(sorted(unknown))}")
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    context = context or create_context()
+    context = context or create_context(results_dir=docs_dir.parent / "validation_results")
     with warehouse_read_only(warehouse_path) as warehouse:
         try:
             with _quiet_type_reflection():

@@ -57,6 +57,19 @@ def test_data_docs_are_written_beside_the_warehouse_by_default(gx_context, wareh
     assert report.run_id in report.data_docs_index.read_text()
 
 
+def test_data_docs_show_the_latest_run_of_every_table_across_separate_calls(warehouse: Path) -> None:
+    docs = warehouse.parent / "gx" / "data_docs"
+    first_calls = validate_warehouse(warehouse, AS_OF, suites={"raw.calls"})  # a fresh context each call,
+    log = validate_warehouse(warehouse, AS_OF, suites={"quality.ingestion_log"})  # like one Dagster step each
+    latest_calls = validate_warehouse(warehouse, AS_OF, suites={"raw.calls"})
+
+    index = docs.joinpath("index.html").read_text()
+    assert latest_calls.run_id in index and log.run_id in index
+    assert first_calls.run_id not in index
+    assert [p.name for p in (docs / "validations" / "raw" / "calls").iterdir()] == [latest_calls.run_id]
+    assert (warehouse.parent / "gx" / "validation_results").is_dir()
+
+
 @dataclass(frozen=True)
 class Violation:
     plant: str
