@@ -1,0 +1,246 @@
+"""Benchmark: every step of the pipeline and the whole `nps run` at a given scale, against hand-written DuckDB.
+
+    python bench/run.py --scale large        # `make bench`: 10M invitations, 1M customers, 20M calls
+
+Each measurement runs in a fresh child process (`python bench/run.py --step NAME ...`) that reports its wall
+time and peak RSS (its own and its children's, e.g. the dbt subprocess). The data are generated once per
+scale and seed under `bench/data/` (clean exports, so the baseline reads the same files), with the last day
+held back as a separate landing delta for the incremental run. Results go to `bench/results/<date>.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+END = date(2026, 6, 30)
+AS_OF = "2026-07-01T00:00:00+00:00"
+SOURCES = {"surveys": "sent_at", "crm": "updated_at", "calls": "started_at"}
+TARGETS = {"pipeline_vs_baseline": 3.0, "incremental_vs_full": 0.10, "peak_rss_gib": 8.0, "tiny_pipeline_s": 30.0}
+
+
+def peak_rss_mib() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+# --------------------------------------------------------------------------------------------------
+# Steps (each runs inside its own child process)
+
+
+def step_generate(work: Path, scale: str, seed: int) -> dict:
+    """Clean exports, then the last day of every source moved out into `delta/` (the incremental run)."""
+    import duckdb
+
+    from ingestion.sample_exports import generate_exports
+
+    full = work / "generated"
+    manifest = generate_exports(full, scale=scale, seed=seed, clean=True, end_date=END)
+    rows = sum(e["rows_in_files"] for e in manifest["expected"].values())
+    cut = datetime.combine(END, datetime.min.time(), UTC).isoformat()
+    con = duckdb.connect()
+    con.execute("set threads to 2")
+    for source, column in SOURCES.items():
+        for part, condition in (("landing", f"{column} < '{cut}'"), ("delta", f"{column} >= '{cut}'")):
+            folder = work / part / source
+            folder.mkdir(parents=True, exist_ok=True)
+            con.execute(f"""copy (select * from read_csv('{full / source}/*.csv', header = true, all_varchar = true,
+                            delim = ',', quote = '"') where {condition}) to '{folder / f"{source}_{part}.csv"}'
+                            (header, quote '"')""")  # fmt: skip
+    con.close()
+    shutil.rmtree(full)
+    return {"rows": rows}
+
+
+def _settings(work: Path, warehouse: str):
+    from orchestration.settings import Settings
+
+    return Settings.from_env(env={}, landing_dir=work / "landing", warehouse_path=work / warehouse, as_of=AS_OF)
+
+
+def step_ingest(work: Path) -> dict:
+    from ingestion.loader import ingest
+
+    report = ingest(work / "landing", work / "steps" / "nps.duckdb")
+    return {"rows": report.totals()["rows_loaded"]}
+
+
+def _dbt_env(work: Path, warehouse: Path) -> dict[str, str]:
+    return {**os.environ, "NPS_WAREHOUSE_PATH": str(warehouse), "NPS_AS_OF": AS_OF,
+            "DBT_TARGET_PATH": str(work / "dbt_target"), "DBT_LOG_PATH": str(work / "dbt_logs")}  # fmt: skip
+
+
+def step_dbt(work: Path) -> dict:
+    project = ROOT / "dbt_project"
+    dbt = Path(sys.executable).parent / "dbt"
+    subprocess.run([str(dbt), "build", "--quiet", "--project-dir", str(project), "--profiles-dir", str(project)],
+                   env=_dbt_env(work, work / "steps" / "nps.duckdb"), check=True)  # fmt: skip
+    return {"rows": _count(work / "steps" / "nps.duckdb", "marts.fct_survey_responses")}
+
+
+def step_quality(work: Path) -> dict:
+    from data_quality.runner import validate_warehouse
+
+    report = validate_warehouse(work / "steps" / "nps.duckdb", datetime.fromisoformat(AS_OF))
+    return {"rows": _count(work / "steps" / "nps.duckdb", "marts.fct_survey_responses"),
+            "failed_blocking": [o.line() for o in report.failed_blocking]}  # fmt: skip
+
+
+def step_publish(work: Path) -> dict:
+    from orchestration.publish import publish_marts
+
+    result = publish_marts(work / "steps" / "nps.duckdb", work / "steps" / "published" / "nps_published.duckdb")
+    return {"rows": sum(result.tables.values())}
+
+
+def _run(work: Path) -> dict:
+    from orchestration.pipeline import ensure_dagster_home, run_pipeline
+
+    settings = _settings(work, "pipeline/nps.duckdb")
+    os.environ.pop("DAGSTER_HOME", None)
+    ensure_dagster_home(settings)
+    summary = run_pipeline(settings, log_level="WARNING")
+    return {"rows": summary.rows_loaded, "exit_code": summary.exit_code, "blocking_failed": summary.blocking_failed}
+
+
+def step_pipeline(work: Path) -> dict:
+    shutil.rmtree(work / "pipeline", ignore_errors=True)
+    return _run(work)
+
+
+def step_incremental(work: Path) -> dict:
+    """One more day of files lands, then `nps run` again on the same warehouse."""
+    for source in SOURCES:
+        shutil.copy2(work / "delta" / source / f"{source}_delta.csv", work / "landing" / source / f"{source}_day.csv")
+    try:
+        return _run(work)
+    finally:
+        for source in SOURCES:
+            (work / "landing" / source / f"{source}_day.csv").unlink()
+
+
+def step_baseline(work: Path) -> dict:
+    import duckdb
+
+    from bench.baseline import run_baseline
+
+    con = duckdb.connect()
+    run_baseline(con, work / "landing", "UTC", datetime.fromisoformat(AS_OF), 24)
+    rows = con.execute("select count(*) from baseline.responses").fetchall()[0][0]
+    con.close()
+    return {"rows": rows}
+
+
+def _count(warehouse: Path, table: str) -> int:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(f"select count(*) from {table}").fetchall()[0][0]
+
+
+STEPS = {
+    "generate": lambda work, args: step_generate(work, args.scale, args.seed),
+    "ingest": lambda work, args: step_ingest(work),
+    "dbt_build": lambda work, args: step_dbt(work),
+    "quality": lambda work, args: step_quality(work),
+    "publish": lambda work, args: step_publish(work),
+    "baseline": lambda work, args: step_baseline(work),
+    "pipeline": lambda work, args: step_pipeline(work),
+    "incremental": lambda work, args: step_incremental(work),
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Driver
+
+
+def measure(step: str, work: Path, args: argparse.Namespace) -> dict:
+    command = [sys.executable, str(Path(__file__).resolve()), "--step", step, "--scale", args.scale,
+               "--seed", str(args.seed), "--work", str(work)]  # fmt: skip
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"step {step} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    rows = report.get("rows") or 0
+    result = {"wall_s": round(wall, 2), "peak_rss_mib": round(report["peak_rss_mib"], 1), "rows": rows,
+              "rows_per_s": round(rows / wall) if wall else None}  # fmt: skip
+    result.update({k: v for k, v in report.items() if k not in ("rows", "peak_rss_mib")})
+    print(f"  {step:12s} {wall:8.1f} s  {result['peak_rss_mib']:8.0f} MiB  {rows:>12,} rows", flush=True)
+    return result
+
+
+def machine() -> dict:
+    return {
+        "python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "versions": {p: version(p) for p in ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt",
+                                             "great-expectations", "numpy")},
+    }  # fmt: skip
+
+
+def ratios(steps: dict) -> dict:
+    full, base = steps["pipeline"]["wall_s"], steps["baseline"]["wall_s"]
+    peak = max(s["peak_rss_mib"] for name, s in steps.items() if name != "generate") / 1024
+    return {
+        "pipeline_vs_baseline": round(full / base, 2),
+        "incremental_vs_full": round(steps["incremental"]["wall_s"] / full, 3),
+        "peak_rss_gib": round(peak, 2),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", default="large", choices=["tiny", "small", "medium", "large"])
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--work", type=Path, default=None, help="data folder (default bench/data/<scale>-<seed>)")
+    parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
+    args = parser.parse_args()
+    work = args.work or ROOT / "bench" / "data" / f"{args.scale}-{args.seed}"
+    if args.step:
+        out = STEPS[args.step](work, args)
+        print(json.dumps({**out, "peak_rss_mib": peak_rss_mib()}))
+        return 0
+
+    for var, value in {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DAGSTER_DISABLE_TELEMETRY": "1",
+                       "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}.items():  # fmt: skip
+        os.environ.setdefault(var, value)
+    print(f"benchmark at scale {args.scale} in {work}")
+    steps: dict[str, dict] = {}
+    if not (work / "landing").exists():
+        work.mkdir(parents=True, exist_ok=True)
+        steps["generate"] = measure("generate", work, args)
+    shutil.rmtree(work / "steps", ignore_errors=True)
+    for step in ("ingest", "dbt_build", "quality", "publish", "baseline", "pipeline", "incremental"):
+        steps[step] = measure(step, work, args)
+    summary = ratios(steps)
+    result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "scale": args.scale, "seed": args.seed,
+              "machine": machine(), "steps": steps, "ratios": summary, "targets": TARGETS}  # fmt: skip
+    args.results.mkdir(parents=True, exist_ok=True)
+    out = args.results / f"{date.today().isoformat()}-{args.scale}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"pipeline / baseline: {summary['pipeline_vs_baseline']}×   (target ≤ {TARGETS['pipeline_vs_baseline']}×)")
+    print(f"incremental / full:  {summary['incremental_vs_full']}   (target ≤ {TARGETS['incremental_vs_full']})")
+    print(f"peak RSS:            {summary['peak_rss_gib']} GiB (target ≤ {TARGETS['peak_rss_gib']} GiB)")
+    print(f"results: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
