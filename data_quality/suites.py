@@ -356,6 +356,50 @@ def raw_suites(options: SuiteOptions) -> list[TableSuite]:
     ]
 
 
+_RAW_RECONCILIATION: Final[str] = """
+    with loaded as (
+        select file_id, source, file_name, rows_loaded from {batch} where status = 'loaded'
+    ),
+    raw_rows as (
+        select _file_id as file_id, count(*) as row_count from raw.surveys group by 1
+        union all
+        select _file_id as file_id, count(*) as row_count from raw.crm_customers group by 1
+        union all
+        select _file_id as file_id, count(*) as row_count from raw.calls group by 1
+    ),
+    raw_by_file as (
+        select file_id, sum(row_count) as row_count from raw_rows group by 1
+    )
+    select
+        coalesce(loaded.file_id, raw_by_file.file_id) as file_id,
+        loaded.source,
+        loaded.file_name,
+        loaded.rows_loaded,
+        coalesce(raw_by_file.row_count, 0) as rows_in_raw
+    from loaded
+    full outer join raw_by_file on raw_by_file.file_id = loaded.file_id
+    where coalesce(loaded.rows_loaded, 0) <> coalesce(raw_by_file.row_count, 0)
+"""
+
+_REJECTED_RECONCILIATION: Final[str] = """
+    with loaded as (
+        select file_id, source, file_name, rows_rejected from {batch} where status = 'loaded'
+    ),
+    rejected_by_file as (
+        select file_id, count(*) as row_count from quality.rejected_rows group by 1
+    )
+    select
+        coalesce(loaded.file_id, rejected_by_file.file_id) as file_id,
+        loaded.source,
+        loaded.file_name,
+        loaded.rows_rejected,
+        coalesce(rejected_by_file.row_count, 0) as rows_in_rejected_rows
+    from loaded
+    full outer join rejected_by_file on rejected_by_file.file_id = loaded.file_id
+    where coalesce(loaded.rows_rejected, 0) <> coalesce(rejected_by_file.row_count, 0)
+"""
+
+
 def quality_suites(options: SuiteOptions) -> list[TableSuite]:
     return [
         TableSuite(
@@ -372,6 +416,26 @@ def quality_suites(options: SuiteOptions) -> list[TableSuite]:
                     " and rows_in_file is distinct from rows_loaded + rows_rejected",
                     "every loaded file: `rows_in_file = rows_loaded + rows_rejected`",
                     column="rows_in_file",
+                ),
+                no_rows(
+                    "loaded_rows_match_raw",
+                    _RAW_RECONCILIATION,
+                    "every loaded file's `rows_loaded` equals its rows in the raw tables (by `_file_id`), and every"
+                    " raw row belongs to a loaded file",
+                    column="rows_loaded",
+                ),
+                no_rows(
+                    "rejected_rows_match_log",
+                    _REJECTED_RECONCILIATION,
+                    "every loaded file's `rows_rejected` equals its rows in `quality.rejected_rows`",
+                    column="rows_rejected",
+                ),
+                no_rows(
+                    "no_failed_files",
+                    "select source, file_name, reason from {batch} where status = 'failed'",
+                    "no landed file failed to load (a failed file is not in the warehouse)",
+                    column="status",
+                    severity=WARNING,
                 ),
             ),
         ),

@@ -95,8 +95,26 @@ VIOLATIONS = {
         "marts.fct_survey_responses", "csat_score_between", "csat_score", 1, "6",
     ),
     "unreconciled_file": Violation(
-        "update quality.ingestion_log set rows_loaded = rows_loaded - 2 where file_id = 1",
+        "update quality.ingestion_log set rows_in_file = rows_in_file + 2 where file_id = 1",
         "quality.ingestion_log", "ingestion_reconciles", "rows_in_file", 1, "surveys/export_1.csv",
+    ),
+    "raw_rows_missing_for_a_loaded_file": Violation(
+        "delete from raw.surveys where response_id = 'r005'",
+        "quality.ingestion_log", "loaded_rows_match_raw", "rows_loaded", 1, "surveys/export_1.csv",
+    ),
+    "raw_rows_of_a_file_not_in_the_log": Violation(
+        "update raw.calls set _file_id = 99 where call_id = 'k001'",
+        "quality.ingestion_log", "loaded_rows_match_raw", "rows_loaded", 2, "99",
+    ),
+    "rejected_rows_missing": Violation(
+        "delete from quality.rejected_rows",
+        "quality.ingestion_log", "rejected_rows_match_log", "rows_rejected", 1, "surveys/export_1.csv",
+    ),
+    "failed_file_is_a_warning": Violation(
+        "insert into quality.ingestion_log values (5, 'run-3', 'calls', 'calls/broken.csv', 'sha-5',"
+        " timestamptz '2025-02-13 00:00:00+00', 'failed', 0, 0, 0, 'not a CSV file',"
+        " timestamptz '2025-02-13 01:00:00+00')",
+        "quality.ingestion_log", "no_failed_files", "status", 1, "calls/broken.csv", severity="warning",
     ),
     "nps_not_equal_to_formula": Violation(
         "update marts.nps_by_period set nps = nps + 5"

@@ -34,6 +34,13 @@ select * from (values
 ) as log(file_id, run_id, source, file_name, file_sha256, file_mtime, status, rows_in_file, rows_loaded,
         rows_rejected, reason, loaded_at);
 
+create table quality.rejected_rows as
+select * from (values
+    ('run-1', 1::bigint, 'surveys', 'surveys/export_1.csv', 17::bigint, 'score_out_of_range', 'nps_score',
+        'surveys/export_1.csv, line 17: nps_score 11 is outside 0..10', '{{"nps_score": "11"}}',
+        timestamptz '2025-02-11 01:00:00+00')
+) as rejected(run_id, file_id, source, file_name, line_number, reason_code, field, reason, raw_record, loaded_at);
+
 create table raw.crm_customers as
 select
     'c' || i as customer_id,
