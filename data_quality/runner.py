@@ -446,11 +446,15 @@ def validate_command(settings: Settings) -> int:
     if not settings.warehouse_path.is_file():
         print(f"error: warehouse file not found: {settings.warehouse_path}", file=sys.stderr)
         return 2
-    report = validate_warehouse(
-        settings.warehouse_path,
-        settings.as_of_or_now(),
-        data_docs_dir=settings.data_dir / "gx" / "data_docs",
-    )
+    try:
+        report = validate_warehouse(
+            settings.warehouse_path,
+            settings.as_of_or_now(),
+            data_docs_dir=settings.data_dir / "gx" / "data_docs",
+        )
+    except duckdb.Error as exc:  # e.g. another process holds the warehouse's write lock
+        print(f"error: cannot validate {settings.warehouse_path}: {_first_line(exc)}", file=sys.stderr)
+        return 2
     for outcome in report.results:
         print(outcome.line())
     passed = sum(outcome.success for outcome in report.results)

@@ -317,3 +317,24 @@ def test_validate_command_reports_a_missing_warehouse(tmp_path: Path, capsys: py
 
     assert code == 2
     assert "warehouse file not found" in capsys.readouterr().err
+
+
+def test_validate_command_reports_a_warehouse_locked_by_a_writer(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(  # another process holding the write lock, as a running load would
+        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(warehouse)!r}); print('ok', flush=True);"
+         " sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        code = validate_command(_settings(warehouse))
+    finally:
+        holder.communicate("")
+
+    assert code == 2
+    assert f"cannot validate {warehouse}" in capsys.readouterr().err
