@@ -312,7 +312,8 @@ def _followups(rng, surveys: dict, cust: dict, n_agents: int, first_id: int) -> 
     ci = np.concatenate([surveys["_ci"][chosen], surveys["_ci"][chosen][retry]])
     disposition = np.concatenate([np.where(kind == 2, "no_answer", "resolved"), np.full(len(retry), "resolved")])
     m = len(started)
-    agent = rng.integers(0, n_agents, m)
+    retention_agents = np.flatnonzero(np.arange(n_agents) % len(TEAMS) == list(TEAMS).index("retention"))
+    agent = retention_agents[rng.integers(0, len(retention_agents), m)]  # follow-ups are the retention team's job
     talk = np.where(disposition == "resolved", rng.integers(120, 900, m), 0)
     answered = np.where(disposition == "resolved", started, np.datetime64("NaT"))
     return {
