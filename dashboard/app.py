@@ -75,9 +75,10 @@ def overview(path: Path, filters: q.Filters) -> None:
         figure.add_hrect(y0=low, y1=high, fillcolor=colour, opacity=0.6, line_width=0, annotation_text=label,
                          annotation_position="top left")  # fmt: skip
     figure.add_trace(go.Scatter(
-        x=[d.isoformat() for d in frame.period_start], y=frame.nps, mode="lines+markers", name="NPS",
-        error_y={"type": "data", "array": frame.nps_moe_95, "visible": True},
-        customdata=frame.responses, hovertemplate="%{x}: NPS %{y:.1f} (n=%{customdata})<extra></extra>"))  # fmt: skip
+        x=[d.isoformat() for d in frame.period_start], y=frame.nps.tolist(), name="NPS", mode="lines+markers",
+        error_y={"type": "data", "array": frame.nps_moe_95.tolist(), "visible": True},
+        customdata=frame.responses.tolist(),
+        hovertemplate="%{x}: NPS %{y:.1f} (n=%{customdata})<extra></extra>"))  # fmt: skip
     figure.update_layout(title=f"NPS by {filters.grain}", yaxis={"range": [-100, 100], "title": "NPS"},
                          height=380, margin={"t": 40, "b": 20})  # fmt: skip
     st.plotly_chart(figure, key="trend_chart")
