@@ -1,5 +1,7 @@
 -- Every (response, theme) whose pattern matches the comment, ignoring case and accents; the pattern of a
 -- language applies to comments in that language (or of unknown language); `any` applies to all.
+-- depends_on: {{ ref('verbatim_theme_keywords') }}
+{%- set taxonomy = theme_taxonomy() %}
 with comments as (
 
     select response_id, language, {{ normalise_text('nps_comment') }} as comment_text
@@ -8,22 +10,27 @@ with comments as (
 
 ),
 
-taxonomy as (
+matches as (
 
-    select theme, lower(language) as language, {{ normalise_text('pattern') }} as pattern
-    from {{ ref('verbatim_theme_keywords') }}
+    {%- for theme, language, pattern in taxonomy %}
+    select response_id, '{{ theme }}' as theme
+    from comments
+    where {{ regex_matches('comment_text', "'" ~ (pattern | replace("'", "''")) ~ "'") }}
+        {%- if language != 'any' %}
+        and (language is null or language = '{{ language }}')
+        {%- endif %}
+    {{ "union all" if not loop.last }}
+    {%- else %}
+    select cast(null as {{ dbt.type_string() }}) as response_id, cast(null as {{ dbt.type_string() }}) as theme
+    where 1 = 0
+    {%- endfor %}
 
 ),
 
 final as (
 
-    select distinct
-        comments.response_id,
-        taxonomy.theme
-    from comments
-    inner join taxonomy
-        on (taxonomy.language = 'any' or comments.language is null or taxonomy.language = comments.language)
-        and {{ regex_matches('comments.comment_text', 'taxonomy.pattern') }}
+    select distinct response_id, theme
+    from matches
 
 )
 
