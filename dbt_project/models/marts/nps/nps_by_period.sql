@@ -29,41 +29,10 @@ periods as (
 
 ),
 
-metrics as (
-
-    select
-        *,
-        {{ nps('promoters', 'detractors', 'responses') }} as nps,
-        {{ nps_moe_95('promoters', 'detractors', 'responses') }} as nps_moe_95,
-        {{ nps_variance('promoters', 'detractors', 'responses') }} as nps_variance,
-        case when invitations > 0 then 1.0 * invitations_responded / invitations end as response_rate
-    from periods
-
-),
-
-final as (
-
-    select
-        metrics.period_grain,
-        metrics.period_start,
-        metrics.invitations,
-        metrics.response_rate,
-        metrics.responses,
-        metrics.promoters,
-        metrics.passives,
-        metrics.detractors,
-        metrics.nps,
-        metrics.nps_moe_95,
-        metrics.responses < {{ var('low_sample_threshold') }} as is_low_sample,
-        previous.nps as previous_nps,
-        metrics.nps - previous.nps as nps_change,
-        {{ nps_change_is_significant('metrics.nps', 'metrics.nps_variance', 'previous.nps', 'previous.nps_variance') }}
-            as nps_change_is_significant
-    from metrics
-    left join metrics as previous
-        on previous.period_grain = metrics.period_grain
-        and previous.period_start = {{ previous_period_start('metrics.period_grain', 'metrics.period_start') }}
-
-)
+{{ nps_periods_with_change(
+    'periods',
+    extra_columns=['invitations', 'response_rate'],
+    extra_metrics={'response_rate': 'case when invitations > 0 then 1.0 * invitations_responded / invitations end'},
+) }}
 
 select * from final
