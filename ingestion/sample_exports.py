@@ -140,12 +140,19 @@ def _choice(rng: np.random.Generator, values: np.ndarray, n: int, p: np.ndarray 
     return values[rng.choice(len(values), size=n, p=p)]
 
 
-def _seasonal_seconds(rng: np.random.Generator, n: int, days: int, start: np.datetime64) -> np.ndarray:
-    """Offsets (s) from the start of history: volume grows (trend) and peaks around New Year (season)."""
+def _day_weights(days: int, start: np.datetime64) -> np.ndarray:
+    """Share of the volume on each day of history: it grows (trend) and peaks around New Year (season)."""
     day = np.arange(days)
     doy = (start.astype("datetime64[D]") + day - start.astype("datetime64[Y]")).astype(np.int64) % 365
     weight = (1 + 0.5 * day / days) * (1 + 0.3 * np.cos(2 * np.pi * doy / 365))
-    picked = rng.choice(days, size=n, p=weight / weight.sum())
+    return weight / weight.sum()
+
+
+def _seasonal_seconds(rng: np.random.Generator, n: int, days: int, start: np.datetime64,
+                      slice_days: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Offsets (s) from the start of history, on the days of `slice_days`, following `_day_weights`."""
+    weight = _day_weights(days, start)[slice_days]
+    picked = rng.choice(slice_days, size=n, p=weight / weight.sum())
     hour = rng.normal(13, 3, n).clip(7, 21)
     return (picked * 86400 + hour * 3600).astype(np.int64) + rng.integers(0, 60, n)
 
@@ -197,10 +204,11 @@ def _crm_snapshots(rng: np.random.Generator, cust: dict[str, np.ndarray], start:
     return out
 
 
-def _calls(rng, n: int, cust: dict, start: np.datetime64, days: int, n_agents: int) -> dict[str, np.ndarray]:
+def _calls(rng, n: int, cust: dict, start: np.datetime64, days: int, n_agents: int, slice_days: np.ndarray,
+           first_id: int) -> dict[str, np.ndarray]:  # fmt: skip
     n_cust = len(cust["customer_id"])
     ci = rng.integers(0, n_cust, n)
-    started = _ts(start.astype("datetime64[s]"), _seasonal_seconds(rng, n, days, start))
+    started = _ts(start.astype("datetime64[s]"), _seasonal_seconds(rng, n, days, start, slice_days))
     agent = rng.integers(0, n_agents, n)
     disposition = _choice(rng, DISPOSITIONS, n, DISPOSITION_P)
     wait = rng.exponential(90, n).astype(np.int64) + np.where(rng.random(n) < 0.1, 600, 0)
@@ -211,7 +219,7 @@ def _calls(rng, n: int, cust: dict, start: np.datetime64, days: int, n_agents: i
     ans_at = np.where(answered, started + wait.astype("timedelta64[s]"), np.datetime64("NaT"))
     ended = started + (wait + talk + hold).astype("timedelta64[s]")
     return {
-        "call_id": np.char.add("K", np.char.zfill(np.arange(1, n + 1).astype(str), 9)),
+        "call_id": np.char.add("K", np.char.zfill(np.arange(first_id, first_id + n).astype(str), 9)),
         "customer_id": cust["customer_id"][ci], "phone": cust["phone"][ci], "_ci": ci,
         "agent_id": np.char.add("A", np.char.zfill(agent.astype(str), 4)),
         "agent_name": np.char.add("Agent ", agent.astype(str)),
@@ -236,17 +244,21 @@ def _verbatims(rng, score: np.ndarray, french: np.ndarray, has: np.ndarray) -> n
     return out
 
 
-def _surveys(rng, n: int, cust: dict, crm: dict, calls: dict, start, days: int) -> dict[str, np.ndarray]:
+def _surveys(rng, n: int, cust: dict, crm: dict, calls: dict, start, days: int, slice_days: np.ndarray,
+             first_id: int) -> dict[str, np.ndarray]:  # fmt: skip
     n_cust = len(cust["customer_id"])
     touch = _choice(rng, TOUCHPOINTS, n, np.array([0.4, 0.3, 0.2, 0.1]))
-    post_call = touch == "post_call"
     inbound_answered = np.flatnonzero((calls["direction"] == "inbound") & ~np.isnat(calls["answered_at"]))
+    if len(inbound_answered) == 0:
+        touch = np.where(touch == "post_call", "relationship", touch)
+        inbound_answered = np.zeros(1, dtype=np.int64)
+    post_call = touch == "post_call"
     call_pick = inbound_answered[rng.integers(0, len(inbound_answered), n)]
     ci = np.where(post_call, calls["_ci"][call_pick], rng.integers(0, n_cust, n))
     sent = np.where(
         post_call,
         calls["ended_at"][call_pick] + rng.integers(300, 3600, n).astype("timedelta64[s]"),
-        _ts(start.astype("datetime64[s]"), _seasonal_seconds(rng, n, days, start)),
+        _ts(start.astype("datetime64[s]"), _seasonal_seconds(rng, n, days, start, slice_days)),
     )
     channel_idx = rng.choice(len(CHANNELS), size=n, p=CHANNEL_P)
     responded = rng.random(n) < RESPONSE_RATE[channel_idx]
@@ -286,7 +298,7 @@ def _surveys(rng, n: int, cust: dict, crm: dict, calls: dict, start, days: int) 
     customer_id = np.where(email_only | orphan, "", cust["customer_id"][ci])
     email = np.where(orphan, np.char.add(np.char.add("guest", np.arange(n).astype(str)), "@mail.test"), email)
     return {
-        "response_id": np.char.add("R", np.char.zfill(np.arange(1, n + 1).astype(str), 9)),
+        "response_id": np.char.add("R", np.char.zfill(np.arange(first_id, first_id + n).astype(str), 9)),
         "customer_id": customer_id, "email": email, "channel": spell, "touchpoint": touch,
         "interaction_id": np.where(post_call, calls["call_id"][call_pick], ""),
         "sent_at": sent, "responded_at": responded_at,
@@ -474,6 +486,74 @@ def _split(keys: np.ndarray, n_files: int) -> list[np.ndarray]:
     return np.array_split(order, n_files)
 
 
+UNIQUE_KEY = {"surveys": "unique_response_ids", "crm": "unique_versions", "calls": "unique_call_ids"}
+
+
+class _ExportWriter:
+    """Writes the export files of one source in order, with the planted messiness, and keeps the manifest."""
+
+    def __init__(self, source: str, columns: list[str], plans: list[Plan], clean: bool, out_dir: Path,
+                 con: duckdb.DuckDBPyConnection, first_mtime: int) -> None:  # fmt: skip
+        self.source, self.columns, self.plans, self.clean, self.con = source, columns, plans, clean, con
+        self.folder = out_dir / source
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.out_dir, self.mtime = out_dir, first_mtime
+        self.entries: list[dict] = []
+        self.duplicates: list[str] = []
+        self.bad_counts: dict[str, int] = {}
+        self.overlap_rows = 0
+        self.unique_rows = 0
+        self.previous: pa.Table | None = None
+
+    def write(self, table: pa.Table) -> None:
+        """Write the next export; after the first, it re-sends the tail (2 %) of the previous one."""
+        plan = self.plans[len(self.entries)]
+        self.unique_rows += table.num_rows
+        body = table
+        if not self.clean and self.previous is not None and self.source != "crm":
+            resent = self.previous.slice(self.previous.num_rows - max(1, self.previous.num_rows // 50))
+            body = pa.concat_tables([resent, table])
+            self.overlap_rows += resent.num_rows
+        self.previous = table
+        name = f"{self.source}_{len(self.entries) + 1:02d}_{plan.variant}{_extension(plan)}"
+        header = [SURVEY_ALIASES[c] for c in self.columns] if plan.variant == "aliases" else list(self.columns)
+        bad: dict[str, list[str]] = {}
+        if not self.clean and plan.variant in ("standard", "french", "jsonl") and not self.bad_counts:
+            bad = _bad_lines(self.source, plan, _template_row(self.con, body, self.columns, plan), self.columns)
+            for code, lines in bad.items():
+                self.bad_counts[code] = self.bad_counts.get(code, 0) + len(lines)
+        bad_flat = [line for lines in bad.values() for line in lines]
+        path = self.folder / name
+        _write(self.con, body, path, plan, self.columns, header, bad_flat)
+        self._touch(path)
+        self.entries.append({
+            "source": self.source, "file_name": f"{self.source}/{name}", "format": _extension(plan).lstrip("."),
+            "encoding": "cp1252" if plan.variant == "french" else "utf-8",
+            "delimiter": plan.delimiter if plan.variant not in ("parquet", "jsonl") else None,
+            "rows": body.num_rows + len(bad_flat), "variant": plan.variant, "duplicate_of": None,
+        })  # fmt: skip
+
+    def resend_copy_of_previous_file(self) -> None:
+        """The same file landed twice: a byte-identical copy of the second-to-last export."""
+        original = self.entries[-2]
+        name = f"{self.source}/{self.source}_resent_copy{Path(original['file_name']).suffix}"
+        shutil.copyfile(self.out_dir / original["file_name"], self.out_dir / name)
+        self._touch(self.out_dir / name)
+        self.entries.append({**original, "file_name": name, "duplicate_of": original["file_name"]})
+        self.duplicates.append(name)
+
+    def _touch(self, path: Path) -> None:
+        """Later exports are newer (modification time), so "newest file wins" follows the export order."""
+        os.utime(path, (self.mtime, self.mtime))
+        self.mtime += 60
+
+    def expected(self) -> dict[str, int]:
+        rows = sum(e["rows"] for e in self.entries if not e["duplicate_of"])
+        rejected = sum(self.bad_counts.values())
+        return {"rows_in_files": rows, "rows_rejected": rejected, "rows_loaded": rows - rejected,
+                UNIQUE_KEY[self.source]: self.unique_rows}  # fmt: skip
+
+
 def generate_exports(out_dir: Path, scale: str = "small", seed: int = 42, locale: str = "en",
                      clean: bool = False, end_date: date | None = None) -> dict:  # fmt: skip
     if scale not in SCALES:
@@ -489,14 +569,8 @@ def generate_exports(out_dir: Path, scale: str = "small", seed: int = 42, locale
 
     cust = _customers(rng, n_cust, start64, HISTORY_DAYS)
     crm = _crm_snapshots(rng, cust, start64, HISTORY_DAYS)
-    calls = _calls(rng, n_calls, cust, start64, HISTORY_DAYS, n_agents)
     # the exports are taken at midnight after the last day: nothing in them happens later than that
     export_at = np.datetime64((end + timedelta(days=1)).isoformat()).astype("datetime64[s]")
-    surveys = _surveys(rng, n_inv, cust, crm, calls, start64, HISTORY_DAYS)
-    calls = _keep(calls, calls["ended_at"] < export_at)
-    surveys = _censor_surveys(_keep(surveys, surveys["sent_at"] < export_at), export_at)
-    followups = _followups(rng, surveys, cust, n_agents, n_calls + 1)
-    calls = _concat(calls, _keep(followups, followups["ended_at"] < export_at))
 
     out_dir = Path(out_dir)
     files_per_source = {"tiny": 6, "small": 6, "medium": 12, "large": 18}[scale]
@@ -506,63 +580,43 @@ def generate_exports(out_dir: Path, scale: str = "small", seed: int = 42, locale
         "planted": {"duplicate_files": [], "overlap_rows": {}, "bad_rows": {}}, "expected": {},
     }  # fmt: skip
     base_mtime = int(datetime(end.year, end.month, end.day, tzinfo=UTC).timestamp())
-    mtime_counter = iter(range(10_000))
     con = duckdb.connect()
     con.execute("set threads to 2")
-    specs = [
-        ("surveys", SURVEY_COLUMNS, surveys, surveys["sent_at"], "response_id"),
-        ("crm", CRM_COLUMNS, crm, crm["updated_at"], "customer_id"),
-        ("calls", CALL_COLUMNS, calls, calls["started_at"], "call_id"),
-    ]
-    for source, cols, data, key, _id in specs:
-        folder = out_dir / source
-        folder.mkdir(parents=True, exist_ok=True)
-        plans = _file_plans(files_per_source, clean, locale, source)
-        chunks = _split(key, files_per_source)
-        overlap_total = 0
-        bad_counts: dict[str, int] = {}
-        rows_in_files = 0
-        for i, (plan, idx) in enumerate(zip(plans, chunks, strict=True)):
-            if not clean and i > 0 and source != "crm":
-                prev = chunks[i - 1]
-                resent = prev[-max(1, len(prev) // 50) :]
-                idx = np.concatenate([resent, idx])
-                overlap_total += len(resent)
-            name = f"{source}_{i + 1:02d}_{plan.variant}{_extension(plan)}"
-            path = folder / name
-            header = [SURVEY_ALIASES[c] for c in cols] if plan.variant == "aliases" else list(cols)
-            table = _arrow(cols, data, idx)
-            bad: dict[str, list[str]] = {}
-            if not clean and plan.variant in ("standard", "french", "jsonl") and not bad_counts:
-                template = _template_row(con, table, cols, plan)
-                bad = _bad_lines(source, plan, template, cols)
-                for code, lines in bad.items():
-                    bad_counts[code] = bad_counts.get(code, 0) + len(lines)
-            bad_flat = [line for lines in bad.values() for line in lines]
-            _write(con, table, path, plan, cols, header, bad_flat)
-            os.utime(path, (base_mtime + next(mtime_counter) * 60,) * 2)
-            rows = table.num_rows + len(bad_flat)
-            rows_in_files += rows
-            manifest["files"].append({
-                "source": source, "file_name": f"{source}/{name}", "format": _extension(plan).lstrip("."),
-                "encoding": "cp1252" if plan.variant == "french" else "utf-8",
-                "delimiter": plan.delimiter if plan.variant not in ("parquet", "jsonl") else None,
-                "rows": rows, "variant": plan.variant, "duplicate_of": None,
-            })  # fmt: skip
-        if not clean and source == "calls":
-            original = manifest["files"][-2]
-            dup_name = f"{source}/{source}_resent_copy{Path(original['file_name']).suffix}"
-            shutil.copyfile(out_dir / original["file_name"], out_dir / dup_name)
-            os.utime(out_dir / dup_name, (base_mtime + next(mtime_counter) * 60,) * 2)
-            manifest["files"].append({**original, "file_name": dup_name, "duplicate_of": original["file_name"]})
-            manifest["planted"]["duplicate_files"].append(dup_name)
-        rejected = sum(bad_counts.values())
-        manifest["planted"]["overlap_rows"][source] = overlap_total
-        manifest["planted"]["bad_rows"][source] = bad_counts
-        expected = {"rows_in_files": rows_in_files, "rows_rejected": rejected, "rows_loaded": rows_in_files - rejected}
-        unique_key = {"surveys": "unique_response_ids", "crm": "unique_versions", "calls": "unique_call_ids"}[source]
-        expected[unique_key] = len(data[_id])
-        manifest["expected"][source] = expected
+    sources = (("surveys", SURVEY_COLUMNS), ("crm", CRM_COLUMNS), ("calls", CALL_COLUMNS))
+    writers = {
+        source: _ExportWriter(
+            source, columns, _file_plans(files_per_source, clean, locale, source), clean, out_dir, con,
+            base_mtime + k * 6000,
+        )
+        for k, (source, columns) in enumerate(sources)
+    }
+    for idx in _split(crm["updated_at"], files_per_source):
+        writers["crm"].write(_arrow(CRM_COLUMNS, crm, idx))
+    # surveys and calls are generated one export (a slice of history) at a time: memory stays one slice
+    weights = _day_weights(HISTORY_DAYS, start64)
+    next_call, next_response, next_followup = 1, 1, n_calls + 1
+    for slice_days in np.array_split(np.arange(HISTORY_DAYS), files_per_source):
+        share = weights[slice_days].sum()
+        n_slice_calls, n_slice_inv = int(np.rint(n_calls * share)), int(np.rint(n_inv * share))
+        calls = _calls(rng, n_slice_calls, cust, start64, HISTORY_DAYS, n_agents, slice_days, next_call)
+        surveys = _surveys(rng, n_slice_inv, cust, crm, calls, start64, HISTORY_DAYS, slice_days, next_response)
+        next_call, next_response = next_call + n_slice_calls, next_response + n_slice_inv
+        calls = _keep(calls, calls["ended_at"] < export_at)
+        surveys = _censor_surveys(_keep(surveys, surveys["sent_at"] < export_at), export_at)
+        followups = _followups(rng, surveys, cust, n_agents, next_followup)
+        next_followup += len(followups["call_id"])
+        calls = _concat(calls, _keep(followups, followups["ended_at"] < export_at))
+        writers["surveys"].write(_arrow(SURVEY_COLUMNS, surveys, np.argsort(surveys["sent_at"], kind="stable")))
+        writers["calls"].write(_arrow(CALL_COLUMNS, calls, np.argsort(calls["started_at"], kind="stable")))
+        del calls, surveys, followups
+    if not clean:
+        writers["calls"].resend_copy_of_previous_file()
+    for source, writer in writers.items():
+        manifest["files"].extend(writer.entries)
+        manifest["planted"]["duplicate_files"].extend(writer.duplicates)
+        manifest["planted"]["overlap_rows"][source] = writer.overlap_rows
+        manifest["planted"]["bad_rows"][source] = writer.bad_counts
+        manifest["expected"][source] = writer.expected()
     con.close()
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
