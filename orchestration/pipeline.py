@@ -110,7 +110,10 @@ def run_pipeline(settings: Settings, log_level: str = "INFO") -> RunSummary:
 
 
 def run_command(settings: Settings) -> int:
-    summary = run_pipeline(settings)
+    return report(run_pipeline(settings))
+
+
+def report(summary: RunSummary) -> int:
     print("\n".join(summary.lines()))
     if summary.exit_code:
         for line in summary.blocking_failed:
@@ -141,7 +144,9 @@ def headline(published_path: Path, as_of_label: str) -> list[str]:
         }
         loop = dict(con.execute("select loop_status, count(*) from marts.close_the_loop group by 1").fetchall())
     promoters, _, detractors, responses = overall
-    lines = [f"Overall NPS: {100.0 * (promoters - detractors) / responses:+.1f} on {responses:,} responses"]
+    p, d = promoters / responses, detractors / responses
+    moe = 196.0 * ((p + d - (p - d) ** 2) / responses) ** 0.5
+    lines = [f"Overall NPS: {100.0 * (p - d):+.1f} ± {moe:.1f} (95 %) on {responses:,} responses"]
     for dim, rows in by.items():
         lines.append(f"{month:%B %Y} by {dim}:")
         lines += [f"  {name:12s} {nps:+6.1f} ± {moe:4.1f}  (n={n})" for name, nps, moe, n in rows if nps is not None]
@@ -157,10 +162,12 @@ def demo_command(settings: Settings) -> int:
 
         print(f"generating sample exports (scale small) into {landing} …")
         generate_exports(landing, scale="small")
-    code = run_command(settings)
+    summary = run_pipeline(settings)
+    code = report(summary)
     if settings.published_path.exists():
         print()
         print("\n".join(headline(settings.published_path, settings.as_of_or_now().strftime("%Y-%m-%d %H:%M UTC"))))
+        print(f"Rows rejected at ingestion: {summary.rows_rejected:,} (quality.rejected_rows says which and why)")
         print(f"\nQuery the marts: duckdb {settings.published_path} -c \"select * from marts.nps_by_period "
               "where period_grain = 'month' order by period_start desc limit 12\"")  # fmt: skip
         print("Open the dashboard: nps dashboard")

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import duckdb
 
-from orchestration.pipeline import run_command
+from orchestration.pipeline import headline, run_command
 from tests.orchestration.conftest import isolated_environment, run_in, settings_for
 
 
@@ -71,3 +71,15 @@ def test_a_reader_holding_the_published_file_keeps_working_during_a_run(pipeline
     reader.close()
     with duckdb.connect(str(settings.published_path), read_only=True) as fresh:
         assert fresh.execute("select sum(responses) from marts.nps_by_period").fetchall() == before
+
+
+def test_the_demo_headline_reports_nps_with_margin_segments_channels_and_followups(pipeline_run):
+    settings, _ = pipeline_run
+    lines = headline(settings.published_path, "2026-07-01 00:00 UTC")
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        p, d, n = con.execute("select sum(promoters), sum(detractors), sum(responses) from marts.nps_by_period "
+                              "where period_grain = 'year'").fetchall()[0]  # fmt: skip
+        loop = dict(con.execute("select loop_status, count(*) from marts.close_the_loop group by 1").fetchall())
+    assert lines[0].startswith(f"Overall NPS: {100.0 * (p - d) / n:+.1f} ± ")
+    assert any(line.endswith("by segment:") for line in lines) and any(line.endswith("by channel:") for line in lines)
+    assert f"{loop.get('open', 0)} open, {loop.get('overdue', 0)} overdue" in lines[-1]
