@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from dagster import AssetKey
 
 from orchestration.definitions import JOB_NAME, defs
@@ -43,3 +48,14 @@ def test_the_daily_schedule_runs_at_six_in_the_reporting_time_zone():
     schedule = defs.resolve_schedule_def("daily_nps_pipeline")
     assert schedule.cron_schedule == DEFAULT_CRON
     assert schedule.job_name == JOB_NAME
+
+
+def test_dagster_loads_the_same_definitions_from_the_project_root(tmp_path):
+    """What `dagster dev` loads: pyproject's [tool.dagster] module, validated by Dagster's own CLI."""
+    root = Path(__file__).parents[2]
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    done = subprocess.run([str(Path(sys.executable).parent / "dagster"), "definitions", "validate"], cwd=root,
+                          env={**os.environ, "DAGSTER_HOME": str(tmp_path)}, capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Validation successful for code location nps_warehouse" in done.stderr + done.stdout
