@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 END = date(2026, 6, 30)
 AS_OF = "2026-07-01T00:00:00+00:00"
 SOURCES = {"surveys": "sent_at", "crm": "updated_at", "calls": "started_at"}
+MEMORY_LIMIT = "4GB"  # as `nps run` by default (NPS_DUCKDB_MEMORY_LIMIT)
 TARGETS = {"pipeline_vs_baseline": 3.0, "incremental_vs_full": 0.10, "peak_rss_gib": 8.0, "tiny_pipeline_s": 30.0}
 
 
@@ -75,13 +76,14 @@ def _settings(work: Path, warehouse: str):
 def step_ingest(work: Path) -> dict:
     from ingestion.loader import ingest
 
-    report = ingest(work / "landing", work / "steps" / "nps.duckdb")
+    report = ingest(work / "landing", work / "steps" / "nps.duckdb", memory_limit=MEMORY_LIMIT)
     return {"rows": report.totals()["rows_loaded"]}
 
 
 def _dbt_env(work: Path, warehouse: Path) -> dict[str, str]:
     return {**os.environ, "NPS_WAREHOUSE_PATH": str(warehouse), "NPS_AS_OF": AS_OF,
-            "DBT_TARGET_PATH": str(work / "dbt_target"), "DBT_LOG_PATH": str(work / "dbt_logs")}  # fmt: skip
+            "NPS_DUCKDB_MEMORY_LIMIT": MEMORY_LIMIT, "DBT_TARGET_PATH": str(work / "dbt_target"),
+            "DBT_LOG_PATH": str(work / "dbt_logs")}  # fmt: skip
 
 
 def step_dbt(work: Path) -> dict:
@@ -103,7 +105,8 @@ def step_quality(work: Path) -> dict:
 def step_publish(work: Path) -> dict:
     from orchestration.publish import publish_marts
 
-    result = publish_marts(work / "steps" / "nps.duckdb", work / "steps" / "published" / "nps_published.duckdb")
+    result = publish_marts(work / "steps" / "nps.duckdb", work / "steps" / "published" / "nps_published.duckdb",
+                           memory_limit=MEMORY_LIMIT)
     return {"rows": sum(result.tables.values())}
 
 

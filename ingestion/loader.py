@@ -240,11 +240,13 @@ def _run_once(con: duckdb.DuckDBPyConnection, files: list[LandingFile], failed: 
 
 def ingest(landing_dir: Path, warehouse_path: Path | None = None, source_tz: str = "UTC",
            sources: Iterable[str] | None = None, *, con: duckdb.DuckDBPyConnection | None = None,
-           on_file_done: Callable[[FileResult], None] | None = None) -> IngestReport:  # fmt: skip
+           on_file_done: Callable[[FileResult], None] | None = None,
+           memory_limit: str | None = None) -> IngestReport:  # fmt: skip
     """Load every new file of `sources` (default all) into `raw`, in one transaction.
 
     Pass `con` to use an open read-write connection (the pipeline's), else `warehouse_path` is opened.
     `on_file_done` is called after each file inside the transaction (progress; tests kill the run there).
+    `memory_limit` (e.g. "4GB") caps DuckDB's memory on a connection opened here; beyond it DuckDB spills.
     """
     if con is None and warehouse_path is None:
         raise ValueError("give warehouse_path or con")
@@ -254,7 +256,7 @@ def ingest(landing_dir: Path, warehouse_path: Path | None = None, source_tz: str
     own = con is None
     if own:
         Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(warehouse_path))
+        con = duckdb.connect(str(warehouse_path), config={"memory_limit": memory_limit} if memory_limit else {})
     report = IngestReport(run_id=uuid.uuid4().hex[:12])
     try:
         con.execute(f"set TimeZone = {quote_literal(source_tz)}")

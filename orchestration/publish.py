@@ -28,8 +28,8 @@ def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def publish_marts(warehouse_path: Path, published_path: Path,
-                  con: duckdb.DuckDBPyConnection | None = None) -> PublishResult:  # fmt: skip
+def publish_marts(warehouse_path: Path, published_path: Path, con: duckdb.DuckDBPyConnection | None = None,
+                  memory_limit: str | None = None) -> PublishResult:  # fmt: skip
     """Copy every table of schema `marts` into `published_path` and `<its folder>/marts/<table>.parquet`."""
     published_path = Path(published_path)
     published_path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +40,8 @@ def publish_marts(warehouse_path: Path, published_path: Path,
     tmp_parquet = parquet_dir / f".{tag}"
     own = con is None
     if own:
-        con = duckdb.connect()
+        spill = {"temp_directory": str(published_path.parent / ".publish.tmp")}
+        con = duckdb.connect(config={**spill, "memory_limit": memory_limit} if memory_limit else spill)
         con.execute(f"attach {_quote(Path(warehouse_path))} as warehouse_source (read_only)")
         source = "warehouse_source"
     else:

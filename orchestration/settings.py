@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 DEFAULT_LANDING_DIR = Path("data/landing")
 DEFAULT_WAREHOUSE_PATH = Path("data/warehouse/nps.duckdb")
 PUBLISHED_FILE_NAME = "nps_published.duckdb"
+DEFAULT_MEMORY_LIMIT = "4GB"
 
 
 def parse_as_of(value: str) -> datetime:
@@ -31,6 +32,7 @@ class Settings:
     source_tz: str
     followup_sla_hours: int
     as_of: datetime | None  # None: "now", judged when the run starts
+    duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT  # DuckDB spills to disk beyond it (NPS_DUCKDB_MEMORY_LIMIT)
 
     @property
     def data_dir(self) -> Path:
@@ -61,6 +63,7 @@ class Settings:
             source_tz=env.get("NPS_SOURCE_TZ") or "UTC",
             followup_sla_hours=int(env.get("NPS_FOLLOWUP_SLA_HOURS") or 24),
             as_of=parse_as_of(as_of_env) if as_of_env else None,
+            duckdb_memory_limit=env.get("NPS_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
         )
         flags = {k: v for k, v in overrides.items() if v is not None and k != "warehouse_path"}
         if isinstance(flags.get("as_of"), str):
@@ -91,4 +94,5 @@ class Settings:
             "NPS_SOURCE_TZ": self.source_tz,
             "NPS_FOLLOWUP_SLA_HOURS": str(self.followup_sla_hours),
             "NPS_AS_OF": self.as_of_or_now().isoformat(),
+            "NPS_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
         }

@@ -73,6 +73,7 @@ def build_ingestion_asset(source: str) -> AssetsDefinition:
     def _ingest(context: AssetExecutionContext, nps: NpsSettings) -> MaterializeResult:
         settings = nps.get()
         report = ingest(settings.landing_dir, settings.warehouse_path, settings.source_tz, sources=[source],
+                        memory_limit=settings.duckdb_memory_limit,
                         on_file_done=lambda f: context.log.info(f"{f.status} {f.file_name}: {f.rows_loaded} rows, "
                                                                 f"{f.rows_rejected} rejected"))  # fmt: skip
         return ingestion_result(source, report)

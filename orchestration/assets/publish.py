@@ -17,7 +17,7 @@ from orchestration.resources import NpsSettings
 )
 def published_marts(context: AssetExecutionContext, nps: NpsSettings) -> MaterializeResult:
     settings = nps.get()
-    result = publish_marts(settings.warehouse_path, settings.published_path)
+    result = publish_marts(settings.warehouse_path, settings.published_path, memory_limit=settings.duckdb_memory_limit)
     context.log.info(f"published {len(result.tables)} marts to {settings.published_path}")
     return MaterializeResult(
         metadata={
