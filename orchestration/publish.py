@@ -3,11 +3,16 @@
 Readers never see a half-written file and never touch the warehouse (DuckDB allows one writer and no reader
 beside it): everything is written under a temporary name in the same folder and renamed over the old file
 (`os.replace` is atomic on one filesystem). A failure part-way leaves the previous published copy intact.
+
+The DuckDB file and the Parquet files are each swapped atomically, one file at a time: a reader that opens the
+DuckDB file sees one complete publish; a reader of several Parquet files may, for a few milliseconds, see one
+file of the new publish beside one of the previous publish.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 STORAGE_VERSION = "v1.2.0"  # DuckDB 2.0 writes storage 69 by default, which 1.x clients and BI drivers refuse
+SCHEMA = "marts"
 
 
 @dataclass(frozen=True)
@@ -24,53 +30,85 @@ class PublishResult:
     tables: dict[str, int] = field(default_factory=dict)  # mart → rows
 
 
-def _quote(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+def _literal(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _source_database(con: duckdb.DuckDBPyConnection, warehouse_path: Path) -> str:
+    """The catalog name under which `con` has the warehouse file open (the default database, or an attachment)."""
+    wanted = warehouse_path.resolve()
+    for name, path in con.execute("select database_name, path from duckdb_databases() where path is not null").fetchall():
+        if Path(path).resolve() == wanted:
+            return str(name)
+    return str(con.execute("select current_database()").fetchall()[0][0])
+
+
+def mart_relations(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    """Tables and views of schema `marts` in `database` (views are published as tables), by name."""
+    return [row[0] for row in con.execute(
+        """select table_name from duckdb_tables() where database_name = $db and schema_name = $schema
+           union
+           select view_name from duckdb_views() where database_name = $db and schema_name = $schema and not internal
+           order by 1""",
+        {"db": database, "schema": SCHEMA}).fetchall()]  # fmt: skip
 
 
 def publish_marts(warehouse_path: Path, published_path: Path, con: duckdb.DuckDBPyConnection | None = None,
                   memory_limit: str | None = None) -> PublishResult:  # fmt: skip
-    """Copy every table of schema `marts` into `published_path` and `<its folder>/marts/<table>.parquet`."""
-    published_path = Path(published_path)
+    """Copy every relation of schema `marts` into `published_path` and `<its folder>/marts/<table>.parquet`.
+
+    `con`: the caller's open (read-write) connection to the warehouse, used instead of opening the file again
+    (DuckDB allows one writer process). It is left as it was found.
+    """
+    warehouse_path, published_path = Path(warehouse_path), Path(published_path)
     published_path.parent.mkdir(parents=True, exist_ok=True)
-    parquet_dir = published_path.parent / "marts"
+    parquet_dir = published_path.parent / SCHEMA
     parquet_dir.mkdir(exist_ok=True)
-    tag = f"tmp-{os.getpid()}"
+    tag = f"tmp-{os.getpid()}-{secrets.token_hex(3)}"
     tmp_db = published_path.with_name(f".{published_path.name}.{tag}")
     tmp_parquet = parquet_dir / f".{tag}"
+    target = f"nps_publish_{tag.replace('-', '_')}"
     own = con is None
     if own:
+        if not warehouse_path.exists():
+            raise FileNotFoundError(f"no warehouse at {warehouse_path}: run `nps run` first")
         spill = {"temp_directory": str(published_path.parent / ".publish.tmp")}
         con = duckdb.connect(config={**spill, "memory_limit": memory_limit} if memory_limit else spill)
-        con.execute(f"attach {_quote(Path(warehouse_path))} as warehouse_source (read_only)")
-        source = "warehouse_source"
+        con.execute(f"attach {_literal(warehouse_path)} as nps_publish_source (read_only)")
+        source = "nps_publish_source"
     else:
-        source = con.execute("select current_database()").fetchall()[0][0]
+        source = _source_database(con, warehouse_path)
     try:
-        tables = [r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' and database_name = ? order by 1",
-            [source]).fetchall()]  # fmt: skip
+        tables = mart_relations(con, source)
         if not tables:
-            raise RuntimeError(f"no tables in schema marts of {warehouse_path}: run the dbt build first")
-        tmp_db.unlink(missing_ok=True)
-        tmp_parquet.mkdir(exist_ok=True)
-        con.execute(f"attach {_quote(tmp_db)} as published (storage_version '{STORAGE_VERSION}')")
+            raise RuntimeError(f"no tables in schema {SCHEMA} of {warehouse_path}: run the dbt build first")
+        tmp_parquet.mkdir()
+        con.execute(f"attach {_literal(tmp_db)} as {target} (storage_version {_literal(STORAGE_VERSION)})")
         try:
-            con.execute("create schema published.marts")
-            counts = {}
+            con.execute(f"create schema {target}.{SCHEMA}")
+            counts: dict[str, int] = {}
             for table in tables:
-                con.execute(f'create table published.marts."{table}" as select * from "{source}".marts."{table}"')
-                counts[table] = con.execute(f'select count(*) from published.marts."{table}"').fetchall()[0][0]
-                target = _quote(tmp_parquet / f"{table}.parquet")
-                con.execute(f'copy published.marts."{table}" to {target} (format parquet)')
+                copied = f"{target}.{SCHEMA}.{_ident(table)}"
+                con.execute(f"create table {copied} as select * from {_ident(source)}.{SCHEMA}.{_ident(table)}")
+                counts[table] = int(con.execute(f"select count(*) from {copied}").fetchall()[0][0])
+                con.execute(f"copy {copied} to {_literal(tmp_parquet / f'{table}.parquet')} (format parquet)")
         finally:
-            con.execute("detach published")
+            con.execute(f"detach {target}")  # checkpoints: the file is complete before it is renamed
+        Path(f"{published_path}.wal").unlink(missing_ok=True)  # a stale log must never be replayed on the new file
         os.replace(tmp_db, published_path)
         for table in tables:
             os.replace(tmp_parquet / f"{table}.parquet", parquet_dir / f"{table}.parquet")
+        for stale in parquet_dir.glob("*.parquet"):  # marts that no longer exist
+            if stale.stem not in counts:
+                stale.unlink(missing_ok=True)
         return PublishResult(published_path, parquet_dir, counts)
     finally:
         tmp_db.unlink(missing_ok=True)
+        Path(f"{tmp_db}.wal").unlink(missing_ok=True)
         shutil.rmtree(tmp_parquet, ignore_errors=True)
         if own:
             con.close()

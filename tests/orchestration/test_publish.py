@@ -1,0 +1,173 @@
+"""Publishing schema `marts` for BI: a 1.x-readable DuckDB file plus Parquet, swapped in atomically."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.publish import publish_marts
+
+DEFAULT_STORAGE_HEADER_OFFSET = 12  # 8-byte checksum, 4-byte magic "DUCK", then the storage version number
+
+
+def make_warehouse(path: Path, rows: int) -> Path:
+    """A tiny warehouse: two marts with `rows` rows each, a view in marts, and a staging table not to publish."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute("create schema if not exists staging")
+        con.execute(f"create or replace table marts.nps_by_period as select range as id, 'month' as period_grain "
+                    f"from range({rows})")  # fmt: skip
+        con.execute(f"create or replace table marts.close_the_loop as select range as id from range({rows})")
+        con.execute("create or replace view marts.loop_open as select id from marts.close_the_loop where id % 2 = 0")
+        con.execute("create or replace table staging.stg_private as select 1 as secret")
+    return path
+
+
+def counts(path: Path) -> dict[str, int]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.execute("select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()
+        return {t: con.execute(f"select count(*) from marts.{t}").fetchall()[0][0] for (t,) in tables}
+
+
+def test_publish_copies_every_mart_and_view_but_nothing_else(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 10)
+    published = tmp_path / "pub" / "nps_published.duckdb"
+    result = publish_marts(warehouse, published)
+    assert result.tables == {"close_the_loop": 10, "loop_open": 5, "nps_by_period": 10}
+    assert counts(published) == result.tables
+    with duckdb.connect(str(published), read_only=True) as con:
+        schemas = {r[0] for r in con.execute("select schema_name from duckdb_tables()").fetchall()}
+    assert schemas == {"marts"}
+    parquet = sorted(p.name for p in (tmp_path / "pub" / "marts").iterdir())
+    assert parquet == ["close_the_loop.parquet", "loop_open.parquet", "nps_by_period.parquet"]
+    assert duckdb.sql(f"select count(*) from '{tmp_path}/pub/marts/loop_open.parquet'").fetchall() == [(5,)]
+    leftovers = [p.name for p in published.parent.iterdir() if p.name not in ("nps_published.duckdb", "marts")]
+    assert leftovers == [], leftovers
+
+
+def test_published_file_has_a_storage_version_duckdb_1x_reads(tmp_path):
+    published = tmp_path / "nps_published.duckdb"
+    publish_marts(make_warehouse(tmp_path / "wh.duckdb", 3), published)
+    with duckdb.connect() as con:
+        con.execute(f"attach '{published}' as pub (read_only)")
+        [(tags,)] = con.execute("select tags from duckdb_databases() where database_name = 'pub'").fetchall()
+        # the same check on a file written with DuckDB's default storage: the header tells the two apart
+        con.execute(f"attach '{tmp_path / 'default.duckdb'}' as dflt")
+        con.execute("create table dflt.t as select 1 as x")
+        con.execute("detach dflt")
+    assert tags["storage_version"] == "v1.2.0+"
+    header = published.read_bytes()[:20]
+    assert header[8:12] == b"DUCK"
+    version = int.from_bytes(header[DEFAULT_STORAGE_HEADER_OFFSET:20], "little")
+    default_version = int.from_bytes((tmp_path / "default.duckdb").read_bytes()[12:20], "little")
+    assert version == 65  # DuckDB 1.2's storage format; 1.2 and later 1.x releases open it
+    assert version < default_version
+
+
+def test_a_failed_publish_leaves_the_previous_copy_and_parquet_intact(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 10)
+    published = tmp_path / "nps_published.duckdb"
+    publish_marts(warehouse, published)
+    before = published.read_bytes()
+    parquet_before = {p.name: p.read_bytes() for p in (tmp_path / "marts").glob("*.parquet")}
+    make_warehouse(warehouse, 20)
+    with duckdb.connect(str(warehouse)) as con:  # the last mart (by name) fails after the others were copied
+        con.execute("create view marts.zz_broken as select error('planted failure in a mart query') as x")
+    with pytest.raises(duckdb.Error, match="planted failure"):
+        publish_marts(warehouse, published)
+    assert published.read_bytes() == before
+    assert counts(published) == {"close_the_loop": 10, "loop_open": 5, "nps_by_period": 10}
+    assert {p.name: p.read_bytes() for p in (tmp_path / "marts").glob("*.parquet")} == parquet_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["marts", "nps_published.duckdb", "wh.duckdb"]
+    assert sorted(p.name for p in (tmp_path / "marts").iterdir()) == sorted(parquet_before)
+
+
+def test_publish_with_the_pipelines_open_connection_leaves_it_usable(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 4)
+    published = tmp_path / "nps_published.duckdb"
+    with duckdb.connect(str(warehouse)) as con:  # read-write: a second process could not open the file now
+        attached = con.execute("select count(*) from duckdb_databases()").fetchall()
+        result = publish_marts(warehouse, published, con=con)
+        con.execute("insert into marts.nps_by_period values (99, 'month')")
+        assert con.execute("select count(*) from duckdb_databases()").fetchall() == attached
+    assert result.tables["nps_by_period"] == 4
+    assert counts(published)["nps_by_period"] == 4
+
+
+def test_a_dropped_mart_loses_its_parquet_file(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 4)
+    published = tmp_path / "nps_published.duckdb"
+    publish_marts(warehouse, published)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop view marts.loop_open")
+    publish_marts(warehouse, published)
+    assert sorted(p.name for p in (tmp_path / "marts").iterdir()) == ["close_the_loop.parquet", "nps_by_period.parquet"]
+
+
+def test_an_empty_marts_schema_is_an_error_and_publishes_nothing(tmp_path):
+    warehouse = tmp_path / "wh.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    with pytest.raises(RuntimeError, match="no tables in schema marts"):
+        publish_marts(warehouse, tmp_path / "nps_published.duckdb")
+    assert not (tmp_path / "nps_published.duckdb").exists()
+
+
+READER = textwrap.dedent("""
+    import json, sys, pathlib, duckdb
+    published, stop = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+    parquet = published.parent / "marts"
+    seen, errors, reads = set(), [], 0
+    while not stop.exists():
+        try:
+            with duckdb.connect(str(published), read_only=True) as con:
+                pair = tuple(con.execute(f"select count(*) from marts.{t}").fetchall()[0][0]
+                             for t in ("nps_by_period", "close_the_loop"))
+            for t in ("nps_by_period", "close_the_loop"):
+                seen.add(("parquet", duckdb.sql(f"select count(*) from '{parquet / t}.parquet'").fetchall()[0][0]))
+            seen.add(("duckdb",) + pair)
+        except Exception as exc:
+            errors.append(repr(exc))
+        reads += 1
+        print(reads, flush=True)
+    print(json.dumps({"seen": sorted(map(list, seen)), "errors": errors, "reads": reads}))
+""")
+
+
+def test_readers_querying_during_two_publishes_see_whole_versions_and_no_error(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 100)
+    published = tmp_path / "nps_published.duckdb"
+    publish_marts(warehouse, published)
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(published), str(stop)], stdout=subprocess.PIPE,
+                              text=True)  # fmt: skip
+    try:
+        assert reader.stdout is not None
+        reader.stdout.readline()  # the reader has read the first version
+        make_warehouse(warehouse, 200)
+        publish_marts(warehouse, published)
+        make_warehouse(warehouse, 300)
+        publish_marts(warehouse, published)
+        reads_after = 0
+        while reads_after < 3:  # let it read the last version a few times
+            line = reader.stdout.readline()
+            reads_after += 1 if line.strip().isdigit() else 0
+        stop.touch()
+        lines = reader.stdout.read().splitlines()
+        reader.wait(timeout=60)
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+            time.sleep(0.1)
+    report = json.loads(lines[-1])
+    assert report["errors"] == []
+    duck = {tuple(s[1:]) for s in report["seen"] if s[0] == "duckdb"}
+    parquet = {s[1] for s in report["seen"] if s[0] == "parquet"}
+    assert duck <= {(100, 100), (200, 200), (300, 300)} and (300, 300) in duck  # never one table of each version
+    assert parquet <= {100, 200, 300} and 300 in parquet
