@@ -41,7 +41,8 @@ def _ident(name: str) -> str:
 def _source_database(con: duckdb.DuckDBPyConnection, warehouse_path: Path) -> str:
     """The catalog name under which `con` has the warehouse file open (the default database, or an attachment)."""
     wanted = warehouse_path.resolve()
-    for name, path in con.execute("select database_name, path from duckdb_databases() where path is not null").fetchall():
+    attached = con.execute("select database_name, path from duckdb_databases() where path is not null").fetchall()
+    for name, path in attached:
         if Path(path).resolve() == wanted:
             return str(name)
     return str(con.execute("select current_database()").fetchall()[0][0])
