@@ -125,6 +125,7 @@ READER = textwrap.dedent("""
     parquet = published.parent / "marts"
     seen, errors, reads = set(), [], 0
     while not stop.exists():
+        pair = ()
         try:
             with duckdb.connect(str(published), read_only=True) as con:
                 pair = tuple(con.execute(f"select count(*) from marts.{t}").fetchall()[0][0]
@@ -135,7 +136,7 @@ READER = textwrap.dedent("""
         except Exception as exc:
             errors.append(repr(exc))
         reads += 1
-        print(reads, flush=True)
+        print("read", *pair, flush=True)
     print(json.dumps({"seen": sorted(map(list, seen)), "errors": errors, "reads": reads}))
 """)
 
@@ -154,10 +155,12 @@ def test_readers_querying_during_two_publishes_see_whole_versions_and_no_error(t
         publish_marts(warehouse, published)
         make_warehouse(warehouse, 300)
         publish_marts(warehouse, published)
-        reads_after = 0
-        while reads_after < 3:  # let it read the last version a few times
+        reads_of_last, deadline = 0, time.monotonic() + 120
+        while reads_of_last < 3 and time.monotonic() < deadline:  # lines already in the pipe may be older reads
             line = reader.stdout.readline()
-            reads_after += 1 if line.strip().isdigit() else 0
+            if not line:  # the reader ended: its report says why
+                break
+            reads_of_last += 1 if line.split() == ["read", "300", "300"] else 0
         stop.touch()
         lines = reader.stdout.read().splitlines()
         reader.wait(timeout=60)
