@@ -9,9 +9,13 @@ export UV_LINK_MODE := copy
 
 .PHONY: setup demo test lint bench browser-deps clean
 
+# --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set (as on our CI machines) nothing would ever cache
+# .pyc files, and every process (`nps run`, each dbt subprocess) would recompile the libraries it imports:
+# 7 s of a 34 s tiny `nps run` (docs/performance.md).
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	@if command -v uv >/dev/null 2>&1; then uv sync --frozen --quiet; else python3 -m uv sync --frozen --quiet; fi
+	@if command -v uv >/dev/null 2>&1; then uv sync --frozen --quiet --compile-bytecode; \
+	else python3 -m uv sync --frozen --quiet --compile-bytecode; fi
 
 demo: setup
 	.venv/bin/nps demo

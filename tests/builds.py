@@ -16,12 +16,12 @@ END = date(2026, 6, 30)
 AS_OF = "2026-07-01T00:00:00+00:00"
 
 
-def dbt(warehouse: Path, work: Path, *args: str, reporting_tz: str = "UTC") -> None:
-    """`dbt <args>` against `warehouse` in a subprocess; raises with dbt's output on failure."""
+def dbt(warehouse: Path, work: Path, *args: str, reporting_tz: str = "UTC", as_of: str = AS_OF) -> str:
+    """`dbt <args>` against `warehouse` in a subprocess; returns dbt's output, raises with it on failure."""
     env = {
         "NPS_WAREHOUSE_PATH": str(warehouse),
         "NPS_REPORTING_TZ": reporting_tz,
-        "NPS_AS_OF": AS_OF,
+        "NPS_AS_OF": as_of,
         "DBT_TARGET_PATH": str(work / "target"),
         "DBT_LOG_PATH": str(work / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -31,6 +31,7 @@ def dbt(warehouse: Path, work: Path, *args: str, reporting_tz: str = "UTC") -> N
     done = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}")
+    return done.stdout
 
 
 def rows(warehouse: Path, sql: str) -> list[tuple]:
