@@ -1,7 +1,8 @@
 """A tiny, clean warehouse with the contract's table shapes, built by SQL (no dbt needed).
 
-Staging objects are views created the way dbt-duckdb creates them: through the `warehouse` alias, so their
-definitions name `warehouse.raw.…` (the validation adapter must attach the file under that alias).
+Staging objects are views created the way dbt-duckdb creates views: through the `warehouse` alias, so their
+definitions name `warehouse.raw.…` (the validation adapter must attach the file under that alias; dbt
+materialises staging as tables, but a view anywhere in the warehouse must still resolve).
 """
 
 from __future__ import annotations
