@@ -26,10 +26,7 @@ DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 def prepare_manifest(project: DbtProject) -> None:
     """`dbt parse` with the project's own dbt executable (dagster-dbt's preparer looks for `dbt` on PATH,
     which a bare `.venv/bin/dagster dev` does not have)."""
-    cli = ProjectDbtCliResource(
-        project_dir=project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=str(DBT_EXECUTABLE)
-    )
-    cli.cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    project_dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
 
 
 @cache
@@ -62,10 +59,15 @@ class ProjectDbtCliResource(DbtCliResource):
         return None
 
 
-def dbt_resource() -> DbtCliResource:
+def project_dbt_cli(project: DbtProject) -> DbtCliResource:
+    """The dbt CLI for `project` with this repository's profiles and the venv's dbt executable."""
     return ProjectDbtCliResource(
-        project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=str(DBT_EXECUTABLE)
+        project_dir=project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=str(DBT_EXECUTABLE)
     )
+
+
+def dbt_resource() -> DbtCliResource:
+    return project_dbt_cli(dbt_project())
 
 
 class NpsSettings(ConfigurableResource):
