@@ -23,6 +23,7 @@ demo: setup
 
 lint: setup
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 
 browser-deps:
 	@bash scripts/ensure_chromium.sh

@@ -17,7 +17,12 @@ def baseline_sql(landing_dir: Path, reporting_tz: str, as_of: datetime, sla_hour
     )
 
 
-def run_baseline(con: duckdb.DuckDBPyConnection, landing_dir: Path, reporting_tz: str = "UTC",
-                 as_of: datetime | None = None, sla_hours: int = 24) -> None:  # fmt: skip
+def run_baseline(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    reporting_tz: str = "UTC",
+    as_of: datetime | None = None,
+    sla_hours: int = 24,
+) -> None:
     """Create schema `baseline` with nps_by_period/segment/channel (month grain) and close_the_loop."""
     con.execute(baseline_sql(landing_dir, reporting_tz, as_of or datetime.now().astimezone(), sla_hours))

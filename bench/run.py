@@ -61,7 +61,7 @@ def step_generate(work: Path, scale: str, seed: int) -> dict:
             folder.mkdir(parents=True, exist_ok=True)
             con.execute(f"""copy (select * from read_csv('{full / source}/*.csv', header = true, all_varchar = true,
                             delim = ',', quote = '"') where {condition}) to '{folder / f"{source}_{part}.csv"}'
-                            (header, quote '"')""")  # fmt: skip
+                            (header, quote '"')""")
     con.close()
     shutil.rmtree(full)
     return {"rows": rows}
@@ -81,16 +81,24 @@ def step_ingest(work: Path) -> dict:
 
 
 def _dbt_env(work: Path, warehouse: Path) -> dict[str, str]:
-    return {**os.environ, "NPS_WAREHOUSE_PATH": str(warehouse), "NPS_AS_OF": AS_OF,
-            "NPS_DUCKDB_MEMORY_LIMIT": MEMORY_LIMIT, "DBT_TARGET_PATH": str(work / "dbt_target"),
-            "DBT_LOG_PATH": str(work / "dbt_logs")}  # fmt: skip
+    return {
+        **os.environ,
+        "NPS_WAREHOUSE_PATH": str(warehouse),
+        "NPS_AS_OF": AS_OF,
+        "NPS_DUCKDB_MEMORY_LIMIT": MEMORY_LIMIT,
+        "DBT_TARGET_PATH": str(work / "dbt_target"),
+        "DBT_LOG_PATH": str(work / "dbt_logs"),
+    }
 
 
 def step_dbt(work: Path) -> dict:
     project = ROOT / "dbt_project"
     dbt = Path(sys.executable).parent / "dbt"
-    subprocess.run([str(dbt), "build", "--quiet", "--project-dir", str(project), "--profiles-dir", str(project)],
-                   env=_dbt_env(work, work / "steps" / "nps.duckdb"), check=True)  # fmt: skip
+    subprocess.run(
+        [str(dbt), "build", "--quiet", "--project-dir", str(project), "--profiles-dir", str(project)],
+        env=_dbt_env(work, work / "steps" / "nps.duckdb"),
+        check=True,
+    )
     return {"rows": _count(work / "steps" / "nps.duckdb", "marts.fct_survey_responses")}
 
 
@@ -98,15 +106,18 @@ def step_quality(work: Path) -> dict:
     from data_quality.runner import validate_warehouse
 
     report = validate_warehouse(work / "steps" / "nps.duckdb", datetime.fromisoformat(AS_OF))
-    return {"rows": _count(work / "steps" / "nps.duckdb", "marts.fct_survey_responses"),
-            "failed_blocking": [o.line() for o in report.failed_blocking]}  # fmt: skip
+    return {
+        "rows": _count(work / "steps" / "nps.duckdb", "marts.fct_survey_responses"),
+        "failed_blocking": [o.line() for o in report.failed_blocking],
+    }
 
 
 def step_publish(work: Path) -> dict:
     from orchestration.publish import publish_marts
 
-    result = publish_marts(work / "steps" / "nps.duckdb", work / "steps" / "published" / "nps_published.duckdb",
-                           memory_limit=MEMORY_LIMIT)
+    result = publish_marts(
+        work / "steps" / "nps.duckdb", work / "steps" / "published" / "nps_published.duckdb", memory_limit=MEMORY_LIMIT
+    )
     return {"rows": sum(result.tables.values())}
 
 
@@ -172,8 +183,18 @@ STEPS = {
 
 
 def measure(step: str, work: Path, args: argparse.Namespace) -> dict:
-    command = [sys.executable, str(Path(__file__).resolve()), "--step", step, "--scale", args.scale,
-               "--seed", str(args.seed), "--work", str(work)]  # fmt: skip
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--step",
+        step,
+        "--scale",
+        args.scale,
+        "--seed",
+        str(args.seed),
+        "--work",
+        str(work),
+    ]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
     wall = time.perf_counter() - started
@@ -181,8 +202,12 @@ def measure(step: str, work: Path, args: argparse.Namespace) -> dict:
         raise RuntimeError(f"step {step} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     report = json.loads(done.stdout.strip().splitlines()[-1])
     rows = report.get("rows") or 0
-    result = {"wall_s": round(wall, 2), "peak_rss_mib": round(report["peak_rss_mib"], 1), "rows": rows,
-              "rows_per_s": round(rows / wall) if wall else None}  # fmt: skip
+    result = {
+        "wall_s": round(wall, 2),
+        "peak_rss_mib": round(report["peak_rss_mib"], 1),
+        "rows": rows,
+        "rows_per_s": round(rows / wall) if wall else None,
+    }
     result.update({k: v for k, v in report.items() if k not in ("rows", "peak_rss_mib")})
     print(f"  {step:12s} {wall:8.1f} s  {result['peak_rss_mib']:8.0f} MiB  {rows:>12,} rows", flush=True)
     return result
@@ -190,11 +215,15 @@ def measure(step: str, work: Path, args: argparse.Namespace) -> dict:
 
 def machine() -> dict:
     return {
-        "python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        "versions": {p: version(p) for p in ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt",
-                                             "great-expectations", "numpy")},
-    }  # fmt: skip
+        "versions": {
+            p: version(p)
+            for p in ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt", "great-expectations", "numpy")
+        },
+    }
 
 
 def ratios(steps: dict, scale: str) -> dict:
@@ -224,8 +253,12 @@ def main() -> int:
         print(json.dumps({**out, "peak_rss_mib": peak_rss_mib()}))
         return 0
 
-    for var, value in {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DAGSTER_DISABLE_TELEMETRY": "1",
-                       "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}.items():  # fmt: skip
+    for var, value in {
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DAGSTER_DISABLE_TELEMETRY": "1",
+        "GX_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }.items():
         os.environ.setdefault(var, value)
     print(f"benchmark at scale {args.scale} in {work}")
     steps: dict[str, dict] = {}
@@ -236,8 +269,15 @@ def main() -> int:
     for step in ("ingest", "dbt_build", "quality", "publish", "baseline", "pipeline", "incremental"):
         steps[step] = measure(step, work, args)
     summary = ratios(steps, args.scale)
-    result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "scale": args.scale, "seed": args.seed,
-              "machine": machine(), "steps": steps, "ratios": summary, "targets": TARGETS}  # fmt: skip
+    result = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scale": args.scale,
+        "seed": args.seed,
+        "machine": machine(),
+        "steps": steps,
+        "ratios": summary,
+        "targets": TARGETS,
+    }
     args.results.mkdir(parents=True, exist_ok=True)
     out = args.results / f"{date.today().isoformat()}-{args.scale}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")

@@ -10,8 +10,12 @@ import streamlit as st
 
 from dashboard import queries as q
 
-BANDS = ((-100, 0, "#fde2e1", "below 0"), (0, 50, "#fff4d6", "good (> 0)"), (50, 70, "#e3f4e1", "excellent (> 50)"),
-         (70, 100, "#c9ebd0", "world class (> 70)"))  # fmt: skip
+BANDS = (
+    (-100, 0, "#fde2e1", "below 0"),
+    (0, 50, "#fff4d6", "good (> 0)"),
+    (50, 70, "#e3f4e1", "excellent (> 50)"),
+    (70, 100, "#c9ebd0", "world class (> 70)"),
+)
 
 
 def published_path() -> Path:
@@ -43,17 +47,21 @@ def sidebar(path: Path) -> q.Filters:
     starts = fetch("periods", path, grain)
     if not starts:
         return q.Filters(grain=grain)
-    default = (starts[max(0, len(starts) - 12)], starts[-1]) if grain in ("day", "week", "month") else (starts[0],
-                                                                                                       starts[-1])
+    default = (
+        (starts[max(0, len(starts) - 12)], starts[-1]) if grain in ("day", "week", "month") else (starts[0], starts[-1])
+    )
     if len(starts) > 1:
-        start, end = st.sidebar.select_slider("Periods", options=starts, value=default, key=f"range_{grain}",
-                                              format_func=lambda d: d.isoformat())  # fmt: skip
+        start, end = st.sidebar.select_slider(
+            "Periods", options=starts, value=default, key=f"range_{grain}", format_func=lambda d: d.isoformat()
+        )
     else:
         start = end = starts[0]
-    segments = st.sidebar.pills("Segment", fetch("dimension_values", path, "segment"), selection_mode="multi",
-                                key="segments")  # fmt: skip
-    channels = st.sidebar.pills("Channel", fetch("dimension_values", path, "channel"), selection_mode="multi",
-                                key="channels")  # fmt: skip
+    segments = st.sidebar.pills(
+        "Segment", fetch("dimension_values", path, "segment"), selection_mode="multi", key="segments"
+    )
+    channels = st.sidebar.pills(
+        "Channel", fetch("dimension_values", path, "channel"), selection_mode="multi", key="channels"
+    )
     st.sidebar.caption(f"Reading {path} (published {path.stat().st_mtime and 'copy'}). Empty selection = all.")
     return q.Filters(grain=grain, start=start, end=end, segments=tuple(segments or ()), channels=tuple(channels or ()))
 
@@ -61,8 +69,9 @@ def sidebar(path: Path) -> q.Filters:
 def overview(path: Path, filters: q.Filters) -> None:
     head = fetch("headline", path, filters)
     cols = st.columns(4)
-    cols[0].metric("NPS", fmt_nps(head["nps"]), help="100 × (promoters − detractors) / responses, pooled over the "
-                   "selection")  # fmt: skip
+    cols[0].metric(
+        "NPS", fmt_nps(head["nps"]), help="100 × (promoters − detractors) / responses, pooled over the selection"
+    )
     cols[1].metric("Margin of error (95 %)", "–" if head["nps_moe_95"] is None else f"± {head['nps_moe_95']:.1f}")
     cols[2].metric("Responses", f"{head['responses']:,}")
     rate = head["response_rate"]
@@ -72,19 +81,41 @@ def overview(path: Path, filters: q.Filters) -> None:
     frame = fetch("trend", path, filters)
     figure = go.Figure()
     for low, high, colour, label in BANDS:
-        figure.add_hrect(y0=low, y1=high, fillcolor=colour, opacity=0.6, line_width=0, annotation_text=label,
-                         annotation_position="top left")  # fmt: skip
-    figure.add_trace(go.Scatter(
-        x=[d.isoformat() for d in frame.period_start], y=frame.nps.tolist(), name="NPS", mode="lines+markers",
-        error_y={"type": "data", "array": frame.nps_moe_95.tolist(), "visible": True},
-        customdata=frame.responses.tolist(),
-        hovertemplate="%{x}: NPS %{y:.1f} (n=%{customdata})<extra></extra>"))  # fmt: skip
-    figure.update_layout(title=f"NPS by {filters.grain}", yaxis={"range": [-100, 100], "title": "NPS"},
-                         height=380, margin={"t": 40, "b": 20})  # fmt: skip
+        figure.add_hrect(
+            y0=low,
+            y1=high,
+            fillcolor=colour,
+            opacity=0.6,
+            line_width=0,
+            annotation_text=label,
+            annotation_position="top left",
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=[d.isoformat() for d in frame.period_start],
+            y=frame.nps.tolist(),
+            name="NPS",
+            mode="lines+markers",
+            error_y={"type": "data", "array": frame.nps_moe_95.tolist(), "visible": True},
+            customdata=frame.responses.tolist(),
+            hovertemplate="%{x}: NPS %{y:.1f} (n=%{customdata})<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=f"NPS by {filters.grain}",
+        yaxis={"range": [-100, 100], "title": "NPS"},
+        height=380,
+        margin={"t": 40, "b": 20},
+    )
     st.plotly_chart(figure, key="trend_chart")
-    split = go.Figure(go.Bar(x=[head["promoters"], head["passives"], head["detractors"]],
-                             y=["promoters", "passives", "detractors"], orientation="h",
-                             marker_color=["#2e7d32", "#9e9e9e", "#c62828"]))  # fmt: skip
+    split = go.Figure(
+        go.Bar(
+            x=[head["promoters"], head["passives"], head["detractors"]],
+            y=["promoters", "passives", "detractors"],
+            orientation="h",
+            marker_color=["#2e7d32", "#9e9e9e", "#c62828"],
+        )
+    )
     split.update_layout(title="Promoters / passives / detractors", height=220, margin={"t": 40, "b": 20})
     st.plotly_chart(split, key="split_chart")
 
@@ -94,8 +125,11 @@ def breakdowns(path: Path, filters: q.Filters) -> None:
         frame = fetch("breakdown", path, dimension, filters)
         st.subheader(f"By {dimension}")
         frame["marker"] = frame.is_low_sample.map({True: "low sample (< 30)", False: ""})
-        st.dataframe(frame[[dimension, "responses", "promoters", "detractors", "nps", "nps_moe_95", "marker"]],
-                     hide_index=True, key=f"by_{dimension}")  # fmt: skip
+        st.dataframe(
+            frame[[dimension, "responses", "promoters", "detractors", "nps", "nps_moe_95", "marker"]],
+            hide_index=True,
+            key=f"by_{dimension}",
+        )
 
 
 def close_the_loop(path: Path) -> None:
@@ -107,8 +141,11 @@ def close_the_loop(path: Path) -> None:
     sla = summary["sla_attainment"]
     cols[2].metric("SLA attainment", "–" if sla is None else f"{100 * sla:.1f} %")
     recovery = summary["recovery_rate"]
-    cols[3].metric("Recovery rate", "–" if recovery is None else f"{100 * recovery:.1f} %",
-                   help="Of the detractors who answered again, the share who became passive or promoter")  # fmt: skip
+    cols[3].metric(
+        "Recovery rate",
+        "–" if recovery is None else f"{100 * recovery:.1f} %",
+        help="Of the detractors who answered again, the share who became passive or promoter",
+    )
     st.dataframe(fetch("open_followups", path), hide_index=True, key="open_followups")
     st.caption("`nps loop --out followups.csv` writes this list for the CRM (formula-safe).")
 
@@ -116,12 +153,29 @@ def close_the_loop(path: Path) -> None:
 def contact_centre(path: Path, filters: q.Filters) -> None:
     st.subheader("Agents")
     agents = fetch("contact_centre", path, "agent_performance", ["agent_id"], filters)
-    st.dataframe(agents[["agent_id", "agent_name", "team", "calls_handled", "aht_seconds", "repeat_contact_rate",
-                         "responses", "nps"]], hide_index=True, key="agents")  # fmt: skip
+    st.dataframe(
+        agents[
+            [
+                "agent_id",
+                "agent_name",
+                "team",
+                "calls_handled",
+                "aht_seconds",
+                "repeat_contact_rate",
+                "responses",
+                "nps",
+            ]
+        ],
+        hide_index=True,
+        key="agents",
+    )
     st.subheader("Queues and channels")
     queues = fetch("contact_centre", path, "queue_performance", ["queue", "channel"], filters)
-    st.dataframe(queues[["queue", "channel", "calls_handled", "aht_seconds", "repeat_contact_rate", "responses",
-                         "nps"]], hide_index=True, key="queues")  # fmt: skip
+    st.dataframe(
+        queues[["queue", "channel", "calls_handled", "aht_seconds", "repeat_contact_rate", "responses", "nps"]],
+        hide_index=True,
+        key="queues",
+    )
 
 
 def themes(path: Path, filters: q.Filters) -> None:
@@ -134,8 +188,11 @@ def themes(path: Path, filters: q.Filters) -> None:
     figure.add_trace(go.Bar(x=frame.theme, y=frame.nps_without_theme, name="NPS without"))
     figure.update_layout(barmode="group", title="Theme impact on NPS", height=360, margin={"t": 40, "b": 20})
     st.plotly_chart(figure, key="theme_chart")
-    st.dataframe(frame[["theme", "mentions", "detractor_share", "nps_with_theme", "nps_without_theme"]],
-                 hide_index=True, key="themes")  # fmt: skip
+    st.dataframe(
+        frame[["theme", "mentions", "detractor_share", "nps_with_theme", "nps_without_theme"]],
+        hide_index=True,
+        key="themes",
+    )
     theme = st.selectbox("Example comments for", list(frame.theme), key="theme_examples")
     st.dataframe(fetch("example_comments", path, theme), hide_index=True, key="examples")
 
@@ -158,8 +215,9 @@ def main() -> None:
         with pages[4]:
             themes(path, filters)
     except (q.PublishedCopyUnavailable, FileNotFoundError) as exc:
-        st.error(f"The published copy is missing or being replaced: {exc}. It appears after `nps run`; "
-                 "reload in a moment.")  # fmt: skip
+        st.error(
+            f"The published copy is missing or being replaced: {exc}. It appears after `nps run`; reload in a moment."
+        )
 
 
 main()

@@ -14,19 +14,38 @@ ROOT = APP.parents[1]
 
 
 def streamlit_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", "127.0.0.1",
-            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
 
 
 def dashboard_env(settings: Settings) -> dict[str, str]:
-    return {**os.environ, "NPS_PUBLISHED_PATH": str(settings.published_path.resolve()),
-            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "PYTHONPATH": str(ROOT)}  # fmt: skip
+    return {
+        **os.environ,
+        "NPS_PUBLISHED_PATH": str(settings.published_path.resolve()),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "PYTHONPATH": str(ROOT),
+    }
 
 
 def dashboard_command(settings: Settings, port: int) -> int:
     if not settings.published_path.exists():
-        print(f"note: no published copy at {settings.published_path} yet; the dashboard will say so until "
-              "`nps run` (or `make demo`) publishes one")  # fmt: skip
+        print(
+            f"note: no published copy at {settings.published_path} yet; the dashboard will say so until "
+            "`nps run` (or `make demo`) publishes one"
+        )
     print(f"dashboard on http://127.0.0.1:{port} (reading {settings.published_path}); Ctrl-C to stop")
     try:
         return subprocess.run(streamlit_command(port), env=dashboard_env(settings), cwd=ROOT, check=False).returncode

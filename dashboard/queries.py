@@ -67,8 +67,9 @@ def query(path: Path, sql: str, params: list | None = None) -> pd.DataFrame:
 
 
 def has_table(path: Path, table: str) -> bool:
-    found = query(path, "select count(*) as n from duckdb_tables() where schema_name = 'marts' and table_name = ?",
-                  [table])  # fmt: skip
+    found = query(
+        path, "select count(*) as n from duckdb_tables() where schema_name = 'marts' and table_name = ?", [table]
+    )
     return bool(found.n.iloc[0])
 
 
@@ -81,8 +82,9 @@ def nps_from_counts(promoters: float, detractors: float, responses: float) -> tu
 
 
 def _with_nps(frame: pd.DataFrame) -> pd.DataFrame:
-    pairs = [nps_from_counts(p, d, n) for p, d, n in zip(frame.promoters, frame.detractors, frame.responses,
-                                                         strict=True)]  # fmt: skip
+    pairs = [
+        nps_from_counts(p, d, n) for p, d, n in zip(frame.promoters, frame.detractors, frame.responses, strict=True)
+    ]
     frame["nps"] = [a for a, _ in pairs]
     frame["nps_moe_95"] = [b for _, b in pairs]
     frame["is_low_sample"] = frame.responses < LOW_SAMPLE
@@ -97,8 +99,9 @@ COUNTS = """
 
 
 def periods(path: Path, grain: str) -> list[date]:
-    frame = query(path, "select distinct period_start from marts.nps_by_period where period_grain = ? "
-                        "order by 1", [grain])  # fmt: skip
+    frame = query(
+        path, "select distinct period_start from marts.nps_by_period where period_grain = ? order by 1", [grain]
+    )
     return [d.date() if hasattr(d, "date") else d for d in frame.period_start]
 
 
@@ -112,24 +115,37 @@ def headline(path: Path, filters: Filters) -> dict:
     where, params = filters.where(f"cast(date_trunc('{filters.grain}', responded_date) as date)")
     counts = query(path, f"select {COUNTS} from marts.fct_survey_responses where has_response and {where}", params)
     sent_where, sent_params = filters.where(f"cast(date_trunc('{filters.grain}', sent_date) as date)")
-    rate = query(path, f"select count(*) as invitations, count(responded_at) as answered "
-                       f"from marts.fct_survey_responses where {sent_where}", sent_params)  # fmt: skip
+    rate = query(
+        path,
+        f"select count(*) as invitations, count(responded_at) as answered "
+        f"from marts.fct_survey_responses where {sent_where}",
+        sent_params,
+    )
     row = counts.iloc[0]
     nps, moe = nps_from_counts(row.promoters, row.detractors, row.responses)
     invitations = int(rate.invitations.iloc[0])
     return {
-        "nps": nps, "nps_moe_95": moe, "responses": int(row.responses), "promoters": int(row.promoters),
-        "passives": int(row.passives), "detractors": int(row.detractors), "invitations": invitations,
+        "nps": nps,
+        "nps_moe_95": moe,
+        "responses": int(row.responses),
+        "promoters": int(row.promoters),
+        "passives": int(row.passives),
+        "detractors": int(row.detractors),
+        "invitations": invitations,
         "response_rate": (int(rate.answered.iloc[0]) / invitations) if invitations else None,
-    }  # fmt: skip
+    }
 
 
 def trend(path: Path, filters: Filters) -> pd.DataFrame:
     """NPS per period of the chosen grain (from counts), for the trend chart."""
     period = f"cast(date_trunc('{filters.grain}', responded_date) as date)"
     where, params = filters.where(period)
-    frame = query(path, f"""select {period} as period_start, {COUNTS} from marts.fct_survey_responses
-                            where has_response and {where} group by 1 order by 1""", params)  # fmt: skip
+    frame = query(
+        path,
+        f"""select {period} as period_start, {COUNTS} from marts.fct_survey_responses
+                            where has_response and {where} group by 1 order by 1""",
+        params,
+    )
     return _with_nps(frame)
 
 
@@ -138,8 +154,12 @@ def breakdown(path: Path, dimension: str, filters: Filters) -> pd.DataFrame:
     if dimension not in ("segment", "channel"):
         raise ValueError(dimension)
     where, params = filters.where(f"cast(date_trunc('{filters.grain}', responded_date) as date)")
-    frame = query(path, f"""select {dimension}, {COUNTS} from marts.fct_survey_responses
-                            where has_response and {where} group by 1 order by responses desc""", params)  # fmt: skip
+    frame = query(
+        path,
+        f"""select {dimension}, {COUNTS} from marts.fct_survey_responses
+                            where has_response and {where} group by 1 order by responses desc""",
+        params,
+    )
     return _with_nps(frame)
 
 
@@ -147,21 +167,29 @@ def loop_summary(path: Path) -> dict:
     status = query(path, "select loop_status, count(*) as n from marts.close_the_loop group by 1")
     counts = dict(zip(status.loop_status, status.n.astype(int), strict=True))
     total = sum(counts.values())
-    recovery = query(path, "select count(next_response_id) as answered_again, count(*) filter (where is_recovered) "
-                           "as recovered from marts.close_the_loop")  # fmt: skip
+    recovery = query(
+        path,
+        "select count(next_response_id) as answered_again, count(*) filter (where is_recovered) "
+        "as recovered from marts.close_the_loop",
+    )
     again, recovered = int(recovery.answered_again.iloc[0]), int(recovery.recovered.iloc[0])
     return {
-        "counts": counts, "detractors": total,
+        "counts": counts,
+        "detractors": total,
         "sla_attainment": counts.get("closed_within_sla", 0) / total if total else None,
         "recovery_rate": recovered / again if again else None,
-    }  # fmt: skip
+    }
 
 
 def open_followups(path: Path, limit: int = 200) -> pd.DataFrame:
-    return query(path, """select loop_status, response_id, customer_id, nps_score, responded_at, followup_due_at,
+    return query(
+        path,
+        """select loop_status, response_id, customer_id, nps_score, responded_at, followup_due_at,
                                  hours_overdue, nps_comment
                           from marts.close_the_loop where loop_status in ('open', 'overdue')
-                          order by followup_due_at limit ?""", [limit])  # fmt: skip
+                          order by followup_due_at limit ?""",
+        [limit],
+    )
 
 
 def contact_centre(path: Path, table: str, keys: list[str], filters: Filters) -> pd.DataFrame:
@@ -171,13 +199,17 @@ def contact_centre(path: Path, table: str, keys: list[str], filters: Filters) ->
     where, params = Filters(start=filters.start, end=filters.end).where("period_start")  # months of the range
     cols = ", ".join(keys)
     labels = "".join(f", any_value({label}) as {label}" for label in LABELS.get(table, ()))
-    frame = query(path, f"""
+    frame = query(
+        path,
+        f"""
         select {cols}{labels}, sum(calls_handled) as calls_handled,
                sum(aht_seconds * inbound_calls_answered) / nullif(sum(inbound_calls_answered), 0) as aht_seconds,
                sum(repeat_contact_rate * inbound_calls_answered) / nullif(sum(inbound_calls_answered), 0)
                    as repeat_contact_rate,
                sum(promoters) as promoters, sum(detractors) as detractors, sum(responses) as responses
-        from marts.{table} where {where} group by {cols} order by calls_handled desc""", params)  # fmt: skip
+        from marts.{table} where {where} group by {cols} order by calls_handled desc""",
+        params,
+    )
     return _with_nps(frame)
 
 
@@ -185,7 +217,9 @@ def theme_summary(path: Path, filters: Filters) -> pd.DataFrame:
     """Mentions, share among detractors and NPS with vs without each theme, over the range."""
     where, params = filters.where(f"cast(date_trunc('{filters.grain}', responded_date) as date)")
     base = f"from marts.fct_survey_responses where has_response and {where}"
-    frame = query(path, f"""
+    frame = query(
+        path,
+        f"""
         with themed as (
             select t.theme, t.response_id, t.nps_category
             from marts.verbatim_themes t join (select response_id {base}) r using (response_id)
@@ -197,16 +231,31 @@ def theme_summary(path: Path, filters: Filters) -> pd.DataFrame:
                count(nps_category) as responses,
                any_value(totals.promoters) as all_promoters, any_value(totals.detractors) as all_detractors,
                any_value(totals.responses) as all_responses
-        from themed cross join totals group by theme order by mentions desc""", params + params)  # fmt: skip
+        from themed cross join totals group by theme order by mentions desc""",
+        params + params,
+    )
     frame = _with_nps(frame)
     frame["detractor_share"] = frame.detractors / frame.all_detractors.where(frame.all_detractors > 0)
-    without = [nps_from_counts(ap - p, ad - d, an - n)[0] for ap, p, ad, d, an, n in zip(
-        frame.all_promoters, frame.promoters, frame.all_detractors, frame.detractors, frame.all_responses,
-        frame.responses, strict=True)]  # fmt: skip
+    without = [
+        nps_from_counts(ap - p, ad - d, an - n)[0]
+        for ap, p, ad, d, an, n in zip(
+            frame.all_promoters,
+            frame.promoters,
+            frame.all_detractors,
+            frame.detractors,
+            frame.all_responses,
+            frame.responses,
+            strict=True,
+        )
+    ]
     frame["nps_without_theme"] = without
     return frame.rename(columns={"nps": "nps_with_theme"})
 
 
 def example_comments(path: Path, theme: str, limit: int = 5) -> pd.DataFrame:
-    return query(path, """select nps_score, nps_comment, responded_date from marts.verbatim_themes
-                          where theme = ? order by responded_at desc limit ?""", [theme, limit])  # fmt: skip
+    return query(
+        path,
+        """select nps_score, nps_comment, responded_date from marts.verbatim_themes
+                          where theme = ? order by responded_at desc limit ?""",
+        [theme, limit],
+    )

@@ -159,8 +159,16 @@ def _fix_line_numbers(con: duckdb.DuckDBPyConnection, rejects: str) -> int:
     return dropped
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, file: LandingFile, plan: ReadPlan, *, file_id: int, sha: str,
-               run_id: str, loaded_at: str) -> FileResult:  # fmt: skip
+def _load_file(
+    con: duckdb.DuckDBPyConnection,
+    file: LandingFile,
+    plan: ReadPlan,
+    *,
+    file_id: int,
+    sha: str,
+    run_id: str,
+    loaded_at: str,
+) -> FileResult:
     source = SOURCES[file.source]
     con.execute(f"create or replace temp table _checked as {_checked_sql(source, plan)}")
     dropped = _fix_line_numbers(con, plan.rejects_table) if plan.rejects_table else 0
@@ -187,20 +195,47 @@ def _load_file(con: duckdb.DuckDBPyConnection, file: LandingFile, plan: ReadPlan
         "select count(*) filter (where _reason_code is null), count(*) filter (where _reason_code is not null) "
         "from _checked"
     ).fetchall()[0]
-    return FileResult(file.source, file.file_name, "loaded", sha, loaded + rejected + dropped, loaded,
-                      rejected + dropped, None, file_id)  # fmt: skip
+    return FileResult(
+        file.source,
+        file.file_name,
+        "loaded",
+        sha,
+        loaded + rejected + dropped,
+        loaded,
+        rejected + dropped,
+        None,
+        file_id,
+    )
 
 
 def _log(con: duckdb.DuckDBPyConnection, result: FileResult, file: LandingFile, run_id: str, loaded_at: str) -> None:
     con.execute(
         f"insert into quality.ingestion_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {loaded_at})",
-        [result.file_id, run_id, result.source, result.file_name, result.file_sha256, file.size, file.mtime,
-         result.status, result.rows_in_file, result.rows_loaded, result.rows_rejected, result.reason],
-    )  # fmt: skip
+        [
+            result.file_id,
+            run_id,
+            result.source,
+            result.file_name,
+            result.file_sha256,
+            file.size,
+            file.mtime,
+            result.status,
+            result.rows_in_file,
+            result.rows_loaded,
+            result.rows_rejected,
+            result.reason,
+        ],
+    )
 
 
-def _run_once(con: duckdb.DuckDBPyConnection, files: list[LandingFile], failed: dict[str, str], run_id: str,
-              tmp_dir: Path, on_file_done: Callable[[FileResult], None] | None) -> list[FileResult]:  # fmt: skip
+def _run_once(
+    con: duckdb.DuckDBPyConnection,
+    files: list[LandingFile],
+    failed: dict[str, str],
+    run_id: str,
+    tmp_dir: Path,
+    on_file_done: Callable[[FileResult], None] | None,
+) -> list[FileResult]:
     ensure_schema(con)
     loaded_at = f"'{datetime.now(UTC).isoformat()}'::timestamptz"
     by_stat, seen, loaded_shas = _known_files(con)
@@ -238,10 +273,16 @@ def _run_once(con: duckdb.DuckDBPyConnection, files: list[LandingFile], failed: 
     return results
 
 
-def ingest(landing_dir: Path, warehouse_path: Path | None = None, source_tz: str = "UTC",
-           sources: Iterable[str] | None = None, *, con: duckdb.DuckDBPyConnection | None = None,
-           on_file_done: Callable[[FileResult], None] | None = None,
-           memory_limit: str | None = None) -> IngestReport:  # fmt: skip
+def ingest(
+    landing_dir: Path,
+    warehouse_path: Path | None = None,
+    source_tz: str = "UTC",
+    sources: Iterable[str] | None = None,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    on_file_done: Callable[[FileResult], None] | None = None,
+    memory_limit: str | None = None,
+) -> IngestReport:
     """Load every new file of `sources` (default all) into `raw`, in one transaction.
 
     Pass `con` to use an open read-write connection (the pipeline's), else `warehouse_path` is opened.

@@ -102,24 +102,71 @@ POSITIVE = {
 }
 
 SURVEY_COLUMNS = [
-    "response_id", "customer_id", "email", "channel", "touchpoint", "interaction_id", "sent_at",
-    "responded_at", "nps_score", "nps_comment", "csat_score", "ces_score", "language",
-]  # fmt: skip
+    "response_id",
+    "customer_id",
+    "email",
+    "channel",
+    "touchpoint",
+    "interaction_id",
+    "sent_at",
+    "responded_at",
+    "nps_score",
+    "nps_comment",
+    "csat_score",
+    "ces_score",
+    "language",
+]
 CRM_COLUMNS = [
-    "customer_id", "email", "phone", "first_name", "last_name", "company", "segment", "region", "country",
-    "plan", "signup_date", "status", "churned_at", "lifetime_value", "updated_at",
-]  # fmt: skip
+    "customer_id",
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "company",
+    "segment",
+    "region",
+    "country",
+    "plan",
+    "signup_date",
+    "status",
+    "churned_at",
+    "lifetime_value",
+    "updated_at",
+]
 CALL_COLUMNS = [
-    "call_id", "customer_id", "phone", "agent_id", "agent_name", "team", "queue", "direction", "channel",
-    "started_at", "answered_at", "ended_at", "wait_seconds", "talk_seconds", "hold_seconds",
-    "acw_seconds", "disposition",
-]  # fmt: skip
+    "call_id",
+    "customer_id",
+    "phone",
+    "agent_id",
+    "agent_name",
+    "team",
+    "queue",
+    "direction",
+    "channel",
+    "started_at",
+    "answered_at",
+    "ended_at",
+    "wait_seconds",
+    "talk_seconds",
+    "hold_seconds",
+    "acw_seconds",
+    "disposition",
+]
 SURVEY_ALIASES = {
-    "response_id": "Response ID", "customer_id": "Customer ID", "email": "E-mail", "channel": "Channel",
-    "touchpoint": "Touch Point", "interaction_id": "Interaction ID", "sent_at": "Sent At",
-    "responded_at": "Responded At", "nps_score": "NPS Score", "nps_comment": "NPS Comment",
-    "csat_score": "CSAT", "ces_score": "CES", "language": "Language",
-}  # fmt: skip
+    "response_id": "Response ID",
+    "customer_id": "Customer ID",
+    "email": "E-mail",
+    "channel": "Channel",
+    "touchpoint": "Touch Point",
+    "interaction_id": "Interaction ID",
+    "sent_at": "Sent At",
+    "responded_at": "Responded At",
+    "nps_score": "NPS Score",
+    "nps_comment": "NPS Comment",
+    "csat_score": "CSAT",
+    "ces_score": "CES",
+    "language": "Language",
+}
 TS_COLUMNS = {"sent_at", "responded_at", "started_at", "answered_at", "ended_at", "updated_at", "churned_at"}
 DURATION_COLUMNS = {"wait_seconds", "talk_seconds", "hold_seconds", "acw_seconds"}
 
@@ -148,8 +195,9 @@ def _day_weights(days: int, start: np.datetime64) -> np.ndarray:
     return weight / weight.sum()
 
 
-def _seasonal_seconds(rng: np.random.Generator, n: int, days: int, start: np.datetime64,
-                      slice_days: np.ndarray) -> np.ndarray:  # fmt: skip
+def _seasonal_seconds(
+    rng: np.random.Generator, n: int, days: int, start: np.datetime64, slice_days: np.ndarray
+) -> np.ndarray:
     """Offsets (s) from the start of history, on the days of `slice_days`, following `_day_weights`."""
     weight = _day_weights(days, start)[slice_days]
     picked = rng.choice(slice_days, size=n, p=weight / weight.sum())
@@ -162,17 +210,25 @@ def _customers(rng: np.random.Generator, n: int, start: np.datetime64, days: int
     first = _choice(rng, FIRST, n)
     last = _choice(rng, LAST, n)
     ids = np.char.add("C", np.char.zfill(idx.astype(str), 7))
-    email = np.char.add(np.char.add(np.char.lower(np.char.add(np.char.add(first, "."), last)), idx.astype(str)),
-                        "@example.com")  # fmt: skip
+    email = np.char.add(
+        np.char.add(np.char.lower(np.char.add(np.char.add(first, "."), last)), idx.astype(str)), "@example.com"
+    )
     phone = np.char.add("+4470", np.char.zfill((idx * 7919 % 10_000_000).astype(str), 8))
     segment = _choice(rng, SEGMENTS, n, np.array([0.12, 0.33, 0.55]))
     signup = start - np.timedelta64(400, "D") + rng.integers(0, 400 + days // 2, n).astype("timedelta64[D]")
     return {
-        "customer_id": ids, "email": email, "phone": phone, "first_name": first, "last_name": last,
+        "customer_id": ids,
+        "email": email,
+        "phone": phone,
+        "first_name": first,
+        "last_name": last,
         "company": np.where(segment == "consumer", "", np.char.add("Company ", (idx % 997).astype(str))),
-        "segment": segment, "region": _choice(rng, REGIONS, n), "country": _choice(rng, COUNTRIES, n),
-        "plan": _choice(rng, PLANS, n), "signup_date": signup,
-    }  # fmt: skip
+        "segment": segment,
+        "region": _choice(rng, REGIONS, n),
+        "country": _choice(rng, COUNTRIES, n),
+        "plan": _choice(rng, PLANS, n),
+        "signup_date": signup,
+    }
 
 
 def _crm_snapshots(rng: np.random.Generator, cust: dict[str, np.ndarray], start: np.datetime64, days: int) -> dict:
@@ -197,15 +253,17 @@ def _crm_snapshots(rng: np.random.Generator, cust: dict[str, np.ndarray], start:
     out["signup_date"] = np.concatenate([cust["signup_date"], cust["signup_date"][idx]])
     out["status"] = np.concatenate([np.full(n, "active"), np.where(churned, "churned", "active")])
     out["updated_at"] = np.concatenate([first_at, second_at])
-    out["churned_at"] = np.concatenate([np.full(n, np.datetime64("NaT"), "datetime64[s]"),
-                                        np.where(churned, second_at, np.datetime64("NaT"))])  # fmt: skip
+    out["churned_at"] = np.concatenate(
+        [np.full(n, np.datetime64("NaT"), "datetime64[s]"), np.where(churned, second_at, np.datetime64("NaT"))]
+    )
     ltv = np.round(rng.gamma(2.0, 600.0, n + k) * np.where(out["segment"] == "enterprise", 20, 1), 2)
     out["lifetime_value"] = ltv
     return out
 
 
-def _calls(rng, n: int, cust: dict, start: np.datetime64, days: int, n_agents: int, slice_days: np.ndarray,
-           first_id: int) -> dict[str, np.ndarray]:  # fmt: skip
+def _calls(
+    rng, n: int, cust: dict, start: np.datetime64, days: int, n_agents: int, slice_days: np.ndarray, first_id: int
+) -> dict[str, np.ndarray]:
     n_cust = len(cust["customer_id"])
     ci = rng.integers(0, n_cust, n)
     started = _ts(start.astype("datetime64[s]"), _seasonal_seconds(rng, n, days, start, slice_days))
@@ -220,16 +278,24 @@ def _calls(rng, n: int, cust: dict, start: np.datetime64, days: int, n_agents: i
     ended = started + (wait + talk + hold).astype("timedelta64[s]")
     return {
         "call_id": np.char.add("K", np.char.zfill(np.arange(first_id, first_id + n).astype(str), 9)),
-        "customer_id": cust["customer_id"][ci], "phone": cust["phone"][ci], "_ci": ci,
+        "customer_id": cust["customer_id"][ci],
+        "phone": cust["phone"][ci],
+        "_ci": ci,
         "agent_id": np.char.add("A", np.char.zfill(agent.astype(str), 4)),
         "agent_name": np.char.add("Agent ", agent.astype(str)),
-        "team": TEAMS[agent % len(TEAMS)], "queue": QUEUES[agent % len(QUEUES)],
+        "team": TEAMS[agent % len(TEAMS)],
+        "queue": QUEUES[agent % len(QUEUES)],
         "direction": np.where(rng.random(n) < 0.9, "inbound", "outbound"),
         "channel": _choice(rng, CALL_CHANNELS, n, np.array([0.7, 0.15, 0.1, 0.05])),
-        "started_at": started, "answered_at": ans_at, "ended_at": ended,
-        "wait_seconds": wait, "talk_seconds": talk, "hold_seconds": hold, "acw_seconds": acw,
+        "started_at": started,
+        "answered_at": ans_at,
+        "ended_at": ended,
+        "wait_seconds": wait,
+        "talk_seconds": talk,
+        "hold_seconds": hold,
+        "acw_seconds": acw,
         "disposition": disposition,
-    }  # fmt: skip
+    }
 
 
 def _verbatims(rng, score: np.ndarray, french: np.ndarray, has: np.ndarray) -> np.ndarray:
@@ -244,8 +310,9 @@ def _verbatims(rng, score: np.ndarray, french: np.ndarray, has: np.ndarray) -> n
     return out
 
 
-def _surveys(rng, n: int, cust: dict, crm: dict, calls: dict, start, days: int, slice_days: np.ndarray,
-             first_id: int) -> dict[str, np.ndarray]:  # fmt: skip
+def _surveys(
+    rng, n: int, cust: dict, crm: dict, calls: dict, start, days: int, slice_days: np.ndarray, first_id: int
+) -> dict[str, np.ndarray]:
     n_cust = len(cust["customer_id"])
     touch = _choice(rng, TOUCHPOINTS, n, np.array([0.4, 0.3, 0.2, 0.1]))
     inbound_answered = np.flatnonzero((calls["direction"] == "inbound") & ~np.isnat(calls["answered_at"]))
@@ -299,13 +366,21 @@ def _surveys(rng, n: int, cust: dict, crm: dict, calls: dict, start, days: int, 
     email = np.where(orphan, np.char.add(np.char.add("guest", np.arange(n).astype(str)), "@mail.test"), email)
     return {
         "response_id": np.char.add("R", np.char.zfill(np.arange(first_id, first_id + n).astype(str), 9)),
-        "customer_id": customer_id, "email": email, "channel": spell, "touchpoint": touch,
+        "customer_id": customer_id,
+        "email": email,
+        "channel": spell,
+        "touchpoint": touch,
         "interaction_id": np.where(post_call, calls["call_id"][call_pick], ""),
-        "sent_at": sent, "responded_at": responded_at,
-        "nps_score": np.where(has_score, score, -1), "nps_comment": comment,
-        "csat_score": np.where(responded, csat, -1), "ces_score": np.where(responded & (rng.random(n) < 0.6), ces, -1),
-        "language": np.where(french, "fr", "en"), "_ci": ci, "_orphan": orphan,
-    }  # fmt: skip
+        "sent_at": sent,
+        "responded_at": responded_at,
+        "nps_score": np.where(has_score, score, -1),
+        "nps_comment": comment,
+        "csat_score": np.where(responded, csat, -1),
+        "ces_score": np.where(responded & (rng.random(n) < 0.6), ces, -1),
+        "language": np.where(french, "fr", "en"),
+        "_ci": ci,
+        "_orphan": orphan,
+    }
 
 
 def _followups(rng, surveys: dict, cust: dict, n_agents: int, first_id: int) -> dict[str, np.ndarray]:
@@ -314,8 +389,9 @@ def _followups(rng, surveys: dict, cust: dict, n_agents: int, first_id: int) -> 
     chosen = det[rng.random(len(det)) < 0.65]
     k = len(chosen)
     kind = rng.choice(3, size=k, p=[0.5, 0.3, 0.2])  # 0 within SLA, 1 late, 2 no_answer then success
-    delay_h = np.select([kind == 0, kind == 1], [rng.uniform(0.5, 23, k), rng.uniform(25, 150, k)],
-                        rng.uniform(2, 20, k))  # fmt: skip
+    delay_h = np.select(
+        [kind == 0, kind == 1], [rng.uniform(0.5, 23, k), rng.uniform(25, 150, k)], rng.uniform(2, 20, k)
+    )
     base = surveys["responded_at"][chosen]
     first_at = base + (delay_h * 3600).astype(np.int64).astype("timedelta64[s]")
     retry = np.flatnonzero(kind == 2)
@@ -330,15 +406,24 @@ def _followups(rng, surveys: dict, cust: dict, n_agents: int, first_id: int) -> 
     answered = np.where(disposition == "resolved", started, np.datetime64("NaT"))
     return {
         "call_id": np.char.add("K", np.char.zfill(np.arange(first_id, first_id + m).astype(str), 9)),
-        "customer_id": cust["customer_id"][ci], "phone": cust["phone"][ci], "_ci": ci,
+        "customer_id": cust["customer_id"][ci],
+        "phone": cust["phone"][ci],
+        "_ci": ci,
         "agent_id": np.char.add("A", np.char.zfill(agent.astype(str), 4)),
         "agent_name": np.char.add("Agent ", agent.astype(str)),
-        "team": np.full(m, "retention"), "queue": np.full(m, "outbound"),
-        "direction": np.full(m, "outbound"), "channel": np.full(m, "phone"),
-        "started_at": started, "answered_at": answered, "ended_at": started + talk.astype("timedelta64[s]"),
-        "wait_seconds": np.zeros(m, np.int64), "talk_seconds": talk, "hold_seconds": np.zeros(m, np.int64),
-        "acw_seconds": np.where(talk > 0, 60, 0), "disposition": disposition,
-    }  # fmt: skip
+        "team": np.full(m, "retention"),
+        "queue": np.full(m, "outbound"),
+        "direction": np.full(m, "outbound"),
+        "channel": np.full(m, "phone"),
+        "started_at": started,
+        "answered_at": answered,
+        "ended_at": started + talk.astype("timedelta64[s]"),
+        "wait_seconds": np.zeros(m, np.int64),
+        "talk_seconds": talk,
+        "hold_seconds": np.zeros(m, np.int64),
+        "acw_seconds": np.where(talk > 0, 60, 0),
+        "disposition": disposition,
+    }
 
 
 def _keep(data: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
@@ -397,8 +482,15 @@ def _format_sql(cols: list[str], french: bool) -> str:
     return ", ".join(parts)
 
 
-def _write(con: duckdb.DuckDBPyConnection, table: pa.Table, path: Path, plan: Plan, cols: list[str],
-           header: list[str], bad_lines: list[str]) -> None:  # fmt: skip
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    table: pa.Table,
+    path: Path,
+    plan: Plan,
+    cols: list[str],
+    header: list[str],
+    bad_lines: list[str],
+) -> None:
     """Write one export; bad raw lines (already formatted for the file's dialect) are appended."""
     con.register("export_t", table)
     french = plan.variant == "french"
@@ -471,7 +563,7 @@ def _bad_lines(source: str, plan: Plan, template: dict[str, str], cols: list[str
             "missing_required_field": [row(response_id="")],
             "unparseable_timestamp": [row(response_id="RBAD0003", sent_at=ts_bad)],
             "responded_before_sent": [row(response_id="RBAD0004", responded_at=template["_before"])],
-        }  # fmt: skip
+        }
     if source == "calls":
         return {
             "missing_required_field": [row(call_id="")],
@@ -492,8 +584,16 @@ UNIQUE_KEY = {"surveys": "unique_response_ids", "crm": "unique_versions", "calls
 class _ExportWriter:
     """Writes the export files of one source in order, with the planted messiness, and keeps the manifest."""
 
-    def __init__(self, source: str, columns: list[str], plans: list[Plan], clean: bool, out_dir: Path,
-                 con: duckdb.DuckDBPyConnection, first_mtime: int) -> None:  # fmt: skip
+    def __init__(
+        self,
+        source: str,
+        columns: list[str],
+        plans: list[Plan],
+        clean: bool,
+        out_dir: Path,
+        con: duckdb.DuckDBPyConnection,
+        first_mtime: int,
+    ) -> None:
         self.source, self.columns, self.plans, self.clean, self.con = source, columns, plans, clean, con
         self.folder = out_dir / source
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -526,12 +626,18 @@ class _ExportWriter:
         path = self.folder / name
         _write(self.con, body, path, plan, self.columns, header, bad_flat)
         self._touch(path)
-        self.entries.append({
-            "source": self.source, "file_name": f"{self.source}/{name}", "format": _extension(plan).lstrip("."),
-            "encoding": "cp1252" if plan.variant == "french" else "utf-8",
-            "delimiter": plan.delimiter if plan.variant not in ("parquet", "jsonl") else None,
-            "rows": body.num_rows + len(bad_flat), "variant": plan.variant, "duplicate_of": None,
-        })  # fmt: skip
+        self.entries.append(
+            {
+                "source": self.source,
+                "file_name": f"{self.source}/{name}",
+                "format": _extension(plan).lstrip("."),
+                "encoding": "cp1252" if plan.variant == "french" else "utf-8",
+                "delimiter": plan.delimiter if plan.variant not in ("parquet", "jsonl") else None,
+                "rows": body.num_rows + len(bad_flat),
+                "variant": plan.variant,
+                "duplicate_of": None,
+            }
+        )
 
     def resend_copy_of_previous_file(self) -> None:
         """The same file landed twice: a byte-identical copy of the second-to-last export."""
@@ -550,12 +656,22 @@ class _ExportWriter:
     def expected(self) -> dict[str, int]:
         rows = sum(e["rows"] for e in self.entries if not e["duplicate_of"])
         rejected = sum(self.bad_counts.values())
-        return {"rows_in_files": rows, "rows_rejected": rejected, "rows_loaded": rows - rejected,
-                UNIQUE_KEY[self.source]: self.unique_rows}  # fmt: skip
+        return {
+            "rows_in_files": rows,
+            "rows_rejected": rejected,
+            "rows_loaded": rows - rejected,
+            UNIQUE_KEY[self.source]: self.unique_rows,
+        }
 
 
-def generate_exports(out_dir: Path, scale: str = "small", seed: int = 42, locale: str = "en",
-                     clean: bool = False, end_date: date | None = None) -> dict:  # fmt: skip
+def generate_exports(
+    out_dir: Path,
+    scale: str = "small",
+    seed: int = 42,
+    locale: str = "en",
+    clean: bool = False,
+    end_date: date | None = None,
+) -> dict:
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}: choose one of {', '.join(SCALES)}")
     if locale not in ("en", "fr"):
@@ -575,17 +691,28 @@ def generate_exports(out_dir: Path, scale: str = "small", seed: int = 42, locale
     out_dir = Path(out_dir)
     files_per_source = {"tiny": 6, "small": 6, "medium": 12, "large": 18}[scale]
     manifest: dict = {
-        "scale": scale, "seed": seed, "locale": locale, "clean": clean,
-        "start_date": start.isoformat(), "end_date": end.isoformat(), "files": [],
-        "planted": {"duplicate_files": [], "overlap_rows": {}, "bad_rows": {}}, "expected": {},
-    }  # fmt: skip
+        "scale": scale,
+        "seed": seed,
+        "locale": locale,
+        "clean": clean,
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+        "files": [],
+        "planted": {"duplicate_files": [], "overlap_rows": {}, "bad_rows": {}},
+        "expected": {},
+    }
     base_mtime = int(datetime(end.year, end.month, end.day, tzinfo=UTC).timestamp())
     con = duckdb.connect()
     con.execute("set threads to 2")
     sources = (("surveys", SURVEY_COLUMNS), ("crm", CRM_COLUMNS), ("calls", CALL_COLUMNS))
     writers = {
         source: _ExportWriter(
-            source, columns, _file_plans(files_per_source, clean, locale, source), clean, out_dir, con,
+            source,
+            columns,
+            _file_plans(files_per_source, clean, locale, source),
+            clean,
+            out_dir,
+            con,
             base_mtime + k * 6000,
         )
         for k, (source, columns) in enumerate(sources)

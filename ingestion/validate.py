@@ -90,27 +90,45 @@ def reason_checks(source: Source) -> list[tuple[str, str, str, str]]:
     checks: list[tuple[str, str, str, str]] = []
     for column in source.columns:
         if column.required:
-            checks.append(("missing_required_field", column.name, f"{_t(column.name)} is null",
-                           f"'{column.name} is required'"))  # fmt: skip
+            checks.append(
+                ("missing_required_field", column.name, f"{_t(column.name)} is null", f"'{column.name} is required'")
+            )
     for column in source.columns:
         t, typed = _t(column.name), quote_ident(column.name)
         if column.kind in _UNPARSEABLE:
             code, what = _UNPARSEABLE[column.kind]
-            checks.append((code, column.name, f"{t} is not null and {typed} is null",
-                           f"'{column.name} ' || {_value(t)} || ' {what}'"))  # fmt: skip
+            checks.append(
+                (
+                    code,
+                    column.name,
+                    f"{t} is not null and {typed} is null",
+                    f"'{column.name} ' || {_value(t)} || ' {what}'",
+                )
+            )
         if column.value_range is not None:
             lo, hi = column.value_range
-            checks.append(("score_out_of_range", column.name, f"{typed} not between {lo} and {hi}",
-                           f"'{column.name} ' || {_value(t)} || ' is outside {lo}–{hi}'"))  # fmt: skip
+            checks.append(
+                (
+                    "score_out_of_range",
+                    column.name,
+                    f"{typed} not between {lo} and {hi}",
+                    f"'{column.name} ' || {_value(t)} || ' is outside {lo}–{hi}'",
+                )
+            )
         if column.kind == "enum":
             allowed = ", ".join(quote_literal(v) for v in column.allowed)
             listed = ", ".join(column.allowed)
             message = f"'{column.name} ' || {_value(t)} || ' is not one of {listed}'"
             checks.append(("invalid_value", column.name, f"{typed} not in ({allowed})", message))
     if "responded_before_sent" in source.row_checks:
-        checks.append(("responded_before_sent", "responded_at", "responded_at < sent_at",
-                       f"'responded_at ' || {_value(_t('responded_at'))} || ' is before sent_at ' || "
-                       f"{_value(_t('sent_at'))}"))  # fmt: skip
+        checks.append(
+            (
+                "responded_before_sent",
+                "responded_at",
+                "responded_at < sent_at",
+                f"'responded_at ' || {_value(_t('responded_at'))} || ' is before sent_at ' || {_value(_t('sent_at'))}",
+            )
+        )
     if "score_without_response" in source.row_checks:
         condition = f"{_t('nps_score')} is not null and {_t('responded_at')} is null"
         message = f"'nps_score ' || {_value(_t('nps_score'))} || ' is given but responded_at is empty'"

@@ -49,8 +49,9 @@ def suite_names() -> list[str]:
     return [s.name for s in build_suites(SuiteOptions(as_of=datetime.now(UTC)))]
 
 
-def check_results(outcomes_by_suite: dict[str, list[ExpectationOutcome]],
-                  keys: dict[str, AssetKey]) -> Iterator[AssetCheckResult]:  # fmt: skip
+def check_results(
+    outcomes_by_suite: dict[str, list[ExpectationOutcome]], keys: dict[str, AssetKey]
+) -> Iterator[AssetCheckResult]:
     """Fold the expectation outcomes of each table into its blocking and warning checks."""
     for suite, key in keys.items():
         outcomes = outcomes_by_suite.get(suite, [])
@@ -100,8 +101,12 @@ def _quality_check_step(name: str, keys: dict[str, AssetKey]) -> AssetsDefinitio
     @multi_asset_check(specs=specs, name=name, can_subset=False)
     def _suites(context: AssetCheckExecutionContext, nps: NpsSettings) -> Iterator[AssetCheckResult]:
         settings = nps.get()
-        report = validate_warehouse(settings.warehouse_path, settings.as_of_or_now(), suites=list(keys),
-                                    data_docs_dir=settings.data_dir / "gx" / "data_docs")  # fmt: skip
+        report = validate_warehouse(
+            settings.warehouse_path,
+            settings.as_of_or_now(),
+            suites=list(keys),
+            data_docs_dir=settings.data_dir / "gx" / "data_docs",
+        )
         for outcome in report.results:
             if not outcome.success:
                 context.log.warning(outcome.line())

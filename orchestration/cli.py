@@ -27,9 +27,7 @@ for _var, _value in {
     os.environ.setdefault(_var, _value)
 
 LandingOpt = Annotated[Path | None, typer.Option("--landing", help="Landing folder (NPS_LANDING_DIR).")]
-WarehouseOpt = Annotated[
-    Path | None, typer.Option("--warehouse", help="DuckDB warehouse file (NPS_WAREHOUSE_PATH).")
-]
+WarehouseOpt = Annotated[Path | None, typer.Option("--warehouse", help="DuckDB warehouse file (NPS_WAREHOUSE_PATH).")]
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="ISO timestamp against which follow-ups are judged (NPS_AS_OF).")
 ]

@@ -16,9 +16,22 @@ import duckdb
 from orchestration.settings import Settings
 
 EXPORT_COLUMNS = [
-    "response_id", "customer_id", "first_name", "last_name", "company", "email", "phone", "segment", "channel",
-    "nps_score", "nps_comment", "responded_at", "followup_due_at", "loop_status", "hours_overdue",
-]  # fmt: skip
+    "response_id",
+    "customer_id",
+    "first_name",
+    "last_name",
+    "company",
+    "email",
+    "phone",
+    "segment",
+    "channel",
+    "nps_score",
+    "nps_comment",
+    "responded_at",
+    "followup_due_at",
+    "loop_status",
+    "hours_overdue",
+]
 FORMULA_START = "^[=+\\-@\t\r]"  # cells a spreadsheet would run as a formula (OWASP CSV injection)
 
 
@@ -84,8 +97,10 @@ def export_followups(database: Path, as_of: datetime, out: Path) -> int:
 def loop_command(settings: Settings, out: Path | None) -> int:
     database = source_database(settings)
     if not database.exists():
-        print(f"error: no warehouse at {settings.warehouse_path} and no published copy at {settings.published_path}; "
-              "run `nps run` first")  # fmt: skip
+        print(
+            f"error: no warehouse at {settings.warehouse_path} and no published copy at {settings.published_path}; "
+            "run `nps run` first"
+        )
         return 2
     as_of = settings.as_of_or_now()
     try:
@@ -96,15 +111,19 @@ def loop_command(settings: Settings, out: Path | None) -> int:
     except duckdb.CatalogException:
         print(f"error: {database} has no marts.close_the_loop yet; run `nps run` first")
         return 2
-    print(f"Detractor follow-ups at {as_of:%Y-%m-%d %H:%M} UTC (from {database}): "
-          f"{followups.count('overdue')} overdue, {followups.count('open')} open")  # fmt: skip
+    print(
+        f"Detractor follow-ups at {as_of:%Y-%m-%d %H:%M} UTC (from {database}): "
+        f"{followups.count('overdue')} overdue, {followups.count('open')} open"
+    )
     idx = {c: i for i, c in enumerate(followups.columns)}
     for row in followups.rows[:20]:
         hours = row[idx["hours_overdue"]]
         late = f"{hours:>7.1f} h late" if hours is not None else "   not yet due"
         name = " ".join(str(row[idx[c]]) for c in ("first_name", "last_name") if row[idx[c]]) or row[idx["customer_id"]]
-        print(f"  {row[idx['loop_status']]:8s} {late}  score {row[idx['nps_score']]:>2}  {row[idx['response_id']]}  "
-              f"{name or '(unknown customer)'}  {row[idx['phone']] or row[idx['email']] or ''}")  # fmt: skip
+        print(
+            f"  {row[idx['loop_status']]:8s} {late}  score {row[idx['nps_score']]:>2}  {row[idx['response_id']]}  "
+            f"{name or '(unknown customer)'}  {row[idx['phone']] or row[idx['email']] or ''}"
+        )
     if len(followups.rows) > 20:
         print(f"  … {len(followups.rows) - 20} more")
     if out is not None:

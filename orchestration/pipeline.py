@@ -150,8 +150,10 @@ def headline(published_path: Path, as_of_label: str) -> list[str]:
     for dim, rows in by.items():
         lines.append(f"{month:%B %Y} by {dim}:")
         lines += [f"  {name:12s} {nps:+6.1f} ± {moe:4.1f}  (n={n})" for name, nps, moe, n in rows if nps is not None]
-    lines.append(f"Detractor follow-ups at {as_of_label}: {loop.get('open', 0)} open, {loop.get('overdue', 0)} overdue "
-                 "(`nps loop` lists them)")  # fmt: skip
+    lines.append(
+        f"Detractor follow-ups at {as_of_label}: {loop.get('open', 0)} open, {loop.get('overdue', 0)} overdue "
+        "(`nps loop` lists them)"
+    )
     return lines
 
 
@@ -168,7 +170,9 @@ def demo_command(settings: Settings) -> int:
         print()
         print("\n".join(headline(settings.published_path, settings.as_of_or_now().strftime("%Y-%m-%d %H:%M UTC"))))
         print(f"Rows rejected at ingestion: {summary.rows_rejected:,} (quality.rejected_rows says which and why)")
-        print(f"\nQuery the marts: duckdb {settings.published_path} -c \"select * from marts.nps_by_period "
-              "where period_grain = 'month' order by period_start desc limit 12\"")  # fmt: skip
+        print(
+            f'\nQuery the marts: duckdb {settings.published_path} -c "select * from marts.nps_by_period '
+            "where period_grain = 'month' order by period_start desc limit 12\""
+        )
         print("Open the dashboard: nps dashboard")
     return code

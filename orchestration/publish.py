@@ -50,16 +50,24 @@ def _source_database(con: duckdb.DuckDBPyConnection, warehouse_path: Path) -> st
 
 def mart_relations(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
     """Tables and views of schema `marts` in `database` (views are published as tables), by name."""
-    return [row[0] for row in con.execute(
-        """select table_name from duckdb_tables() where database_name = $db and schema_name = $schema
+    return [
+        row[0]
+        for row in con.execute(
+            """select table_name from duckdb_tables() where database_name = $db and schema_name = $schema
            union
            select view_name from duckdb_views() where database_name = $db and schema_name = $schema and not internal
            order by 1""",
-        {"db": database, "schema": SCHEMA}).fetchall()]  # fmt: skip
+            {"db": database, "schema": SCHEMA},
+        ).fetchall()
+    ]
 
 
-def publish_marts(warehouse_path: Path, published_path: Path, con: duckdb.DuckDBPyConnection | None = None,
-                  memory_limit: str | None = None) -> PublishResult:  # fmt: skip
+def publish_marts(
+    warehouse_path: Path,
+    published_path: Path,
+    con: duckdb.DuckDBPyConnection | None = None,
+    memory_limit: str | None = None,
+) -> PublishResult:
     """Copy every relation of schema `marts` into `published_path` and `<its folder>/marts/<table>.parquet`.
 
     `con`: the caller's open (read-write) connection to the warehouse, used instead of opening the file again

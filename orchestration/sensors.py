@@ -7,8 +7,12 @@ from orchestration.settings import Settings
 
 
 def build_landing_sensor(job: JobDefinition) -> object:
-    @sensor(job=job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING,
-            description="Starts the pipeline when new files (name + sha256) land in NPS_LANDING_DIR.")  # fmt: skip
+    @sensor(
+        job=job,
+        minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Starts the pipeline when new files (name + sha256) land in NPS_LANDING_DIR.",
+    )
     def landing_sensor(context: SensorEvaluationContext):
         settings = Settings.from_env()
         scan = scan_landing(settings.landing_dir, context.cursor)

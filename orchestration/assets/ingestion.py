@@ -30,10 +30,14 @@ def landing_asset_key(source: str) -> AssetKey:
 def landing_specs() -> list[AssetSpec]:
     """The landing folders, outside Dagster's control: the start of the lineage graph."""
     return [
-        AssetSpec(landing_asset_key(source), group_name="landing", kinds={"file"},
-                  description=f"Export files dropped into <NPS_LANDING_DIR>/{source}/ (csv, csv.gz, jsonl, parquet).")
+        AssetSpec(
+            landing_asset_key(source),
+            group_name="landing",
+            kinds={"file"},
+            description=f"Export files dropped into <NPS_LANDING_DIR>/{source}/ (csv, csv.gz, jsonl, parquet).",
+        )
         for source in SOURCES
-    ]  # fmt: skip
+    ]
 
 
 def ingestion_result(source: str, report: IngestReport) -> MaterializeResult:
@@ -72,10 +76,16 @@ def build_ingestion_asset(source: str) -> AssetsDefinition:
     )
     def _ingest(context: AssetExecutionContext, nps: NpsSettings) -> MaterializeResult:
         settings = nps.get()
-        report = ingest(settings.landing_dir, settings.warehouse_path, settings.source_tz, sources=[source],
-                        memory_limit=settings.duckdb_memory_limit,
-                        on_file_done=lambda f: context.log.info(f"{f.status} {f.file_name}: {f.rows_loaded} rows, "
-                                                                f"{f.rows_rejected} rejected"))  # fmt: skip
+        report = ingest(
+            settings.landing_dir,
+            settings.warehouse_path,
+            settings.source_tz,
+            sources=[source],
+            memory_limit=settings.duckdb_memory_limit,
+            on_file_done=lambda f: context.log.info(
+                f"{f.status} {f.file_name}: {f.rows_loaded} rows, {f.rows_rejected} rejected"
+            ),
+        )
         return ingestion_result(source, report)
 
     return _ingest

@@ -13,8 +13,11 @@ def steps(pipeline_s: float) -> dict:
 
 
 def test_ratios_are_against_the_baseline_and_the_full_run_and_ignore_the_generator_memory() -> None:
-    assert ratios(steps(20.0), "large") == {"pipeline_vs_baseline": 10.0, "incremental_vs_full": 0.25,
-                                            "peak_rss_gib": 0.5}  # fmt: skip
+    assert ratios(steps(20.0), "large") == {
+        "pipeline_vs_baseline": 10.0,
+        "incremental_vs_full": 0.25,
+        "peak_rss_gib": 0.5,
+    }
 
 
 def test_the_tiny_scale_reports_the_seconds_of_its_nps_run() -> None:

@@ -40,30 +40,45 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def last_months(path, n=12):
-    starts = [r[0] for r in sql(path, "select distinct period_start from marts.nps_by_period "
-                                      "where period_grain = 'month' order by 1")]  # fmt: skip
+    starts = [
+        r[0]
+        for r in sql(
+            path, "select distinct period_start from marts.nps_by_period where period_grain = 'month' order by 1"
+        )
+    ]
     return starts[max(0, len(starts) - n)], starts[-1]
 
 
 def test_overview_headline_is_the_pooled_nps_of_the_last_twelve_months(app, published):
     start, end = last_months(published)
-    [(promoters, detractors, responses)] = sql(published, """
+    [(promoters, detractors, responses)] = sql(
+        published,
+        """
         select sum(promoters), sum(detractors), sum(responses) from marts.nps_by_period
-        where period_grain = 'month' and period_start between ? and ?""", [start, end])
+        where period_grain = 'month' and period_start between ? and ?""",
+        [start, end],
+    )
     nps, moe = q.nps_from_counts(promoters, detractors, responses)
     assert metric(app, "NPS") == f"{nps:+.1f}"
     assert metric(app, "Margin of error (95 %)") == f"± {moe:.1f}"
     assert metric(app, "Responses") == f"{responses:,}"
-    [(invitations, answered)] = sql(published, """
+    [(invitations, answered)] = sql(
+        published,
+        """
         select sum(invitations), sum(invitations * response_rate) from marts.nps_by_period
-        where period_grain = 'month' and period_start between ? and ?""", [start, end])
+        where period_grain = 'month' and period_start between ? and ?""",
+        [start, end],
+    )
     assert metric(app, "Response rate") == f"{100 * answered / invitations:.1f} %"
 
 
 def test_changing_the_grain_recomputes_the_headline_for_quarters(app, published):
     app.sidebar.radio(key="grain").set_value("quarter").run()
-    [(promoters, detractors, responses)] = sql(published, """
-        select sum(promoters), sum(detractors), sum(responses) from marts.nps_by_period where period_grain = 'year'""")
+    [(promoters, detractors, responses)] = sql(
+        published,
+        """
+        select sum(promoters), sum(detractors), sum(responses) from marts.nps_by_period where period_grain = 'year'""",
+    )
     assert metric(app, "NPS") == f"{q.nps_from_counts(promoters, detractors, responses)[0]:+.1f}"
 
 
@@ -71,10 +86,13 @@ def test_pooling_segments_recomputes_nps_from_counts_never_averages(published):
     start, end = last_months(published)
     filters = q.Filters(grain="month", start=start, end=end, segments=("smb", "enterprise"))
     got = q.headline(published, filters)
-    [(promoters, detractors, responses, averaged)] = sql(published, """
+    [(promoters, detractors, responses, averaged)] = sql(
+        published,
+        """
         select sum(promoters), sum(detractors), sum(responses), avg(nps) from marts.nps_by_segment
         where period_grain = 'month' and period_start between ? and ? and segment in ('smb', 'enterprise')""",
-                                                         [start, end])  # fmt: skip
+        [start, end],
+    )
     assert got["responses"] == responses
     assert got["nps"] == pytest.approx(100.0 * (promoters - detractors) / responses)
     assert got["nps"] != pytest.approx(averaged)
@@ -83,9 +101,14 @@ def test_pooling_segments_recomputes_nps_from_counts_never_averages(published):
 def test_breakdown_tables_carry_sample_sizes_and_low_sample_marks(app, published):
     start, end = last_months(published)
     by_segment = table(app, "by_segment")
-    expected = dict(sql(published, """select segment, sum(responses) from marts.nps_by_segment
+    expected = dict(
+        sql(
+            published,
+            """select segment, sum(responses) from marts.nps_by_segment
                                       where period_grain = 'month' and period_start between ? and ? group by 1""",
-                        [start, end]))  # fmt: skip
+            [start, end],
+        )
+    )
     assert dict(zip(by_segment.segment, by_segment.responses, strict=True)) == expected
     low = by_segment[by_segment.responses < 30]
     assert (low.marker == "low sample (< 30)").all()
@@ -97,8 +120,9 @@ def test_close_the_loop_page_matches_the_mart(app, published):
     assert metric(app, "Open follow-ups") == f"{counts.get('open', 0):,}"
     sla = counts.get("closed_within_sla", 0) / sum(counts.values())
     assert metric(app, "SLA attainment") == f"{100 * sla:.1f} %"
-    [(again, recovered)] = sql(published, "select count(next_response_id), count(*) filter (where is_recovered) "
-                                          "from marts.close_the_loop")  # fmt: skip
+    [(again, recovered)] = sql(
+        published, "select count(next_response_id), count(*) filter (where is_recovered) from marts.close_the_loop"
+    )
     assert metric(app, "Recovery rate") == f"{100 * recovered / again:.1f} %"
     assert len(table(app, "open_followups")) == counts.get("open", 0) + counts.get("overdue", 0)
 
@@ -106,17 +130,29 @@ def test_close_the_loop_page_matches_the_mart(app, published):
 def test_contact_centre_page_pools_agents_over_the_range(app, published):
     start, end = last_months(published)
     agents = table(app, "agents")
-    expected = dict(sql(published, """select agent_id, sum(calls_handled) from marts.agent_performance
-                                      where period_start between ? and ? group by 1""", [start, end]))  # fmt: skip
+    expected = dict(
+        sql(
+            published,
+            """select agent_id, sum(calls_handled) from marts.agent_performance
+                                      where period_start between ? and ? group by 1""",
+            [start, end],
+        )
+    )
     assert dict(zip(agents.agent_id, agents.calls_handled, strict=True)) == expected
 
 
 def test_verbatim_theme_page_counts_mentions(app, published):
     start, end = last_months(published)
     themes = table(app, "themes")
-    expected = dict(sql(published, """select theme, count(*) from marts.verbatim_themes
+    expected = dict(
+        sql(
+            published,
+            """select theme, count(*) from marts.verbatim_themes
                                       where cast(date_trunc('month', responded_date) as date) between ? and ?
-                                      group by 1""", [start, end]))  # fmt: skip
+                                      group by 1""",
+            [start, end],
+        )
+    )
     assert dict(zip(themes.theme, themes.mentions, strict=True)) == expected
 
 

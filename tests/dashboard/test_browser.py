@@ -39,8 +39,9 @@ def free_port() -> int:
 def server(published):
     port = free_port()
     settings = Settings.from_env(env={}, published_path=published)
-    process = subprocess.Popen(streamlit_command(port), env=dashboard_env(settings), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(
+        streamlit_command(port), env=dashboard_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -77,8 +78,9 @@ def test_headline_chart_and_a_filter_in_chromium_with_no_request_leaving_the_mac
         headline.wait_for(timeout=60_000)
         month_head, month_trend = expected(published, "month")
         assert headline.inner_text() == f"{month_head['nps']:+.1f}"
-        page.wait_for_function(f"(() => {{ try {{ return !!{TREND}; }} catch (e) {{ return false; }} }})()",
-                               timeout=60_000)  # fmt: skip
+        page.wait_for_function(
+            f"(() => {{ try {{ return !!{TREND}; }} catch (e) {{ return false; }} }})()", timeout=60_000
+        )
         trace = page.evaluate(TREND)
         assert trace["x"] == [d.isoformat() for d in month_trend.period_start]
         assert trace["y"] == pytest.approx(list(month_trend.nps))
@@ -86,8 +88,9 @@ def test_headline_chart_and_a_filter_in_chromium_with_no_request_leaving_the_mac
         page.get_by_test_id("stSidebar").get_by_text("quarter", exact=True).click()
         quarter_head, quarter_trend = expected(published, "quarter")
         want = [d.isoformat() for d in quarter_trend.period_start]
-        page.wait_for_function(f"JSON.stringify({TREND}.x) === '{json.dumps(want, separators=(',', ':'))}'",
-                               timeout=60_000)  # fmt: skip
+        page.wait_for_function(
+            f"JSON.stringify({TREND}.x) === '{json.dumps(want, separators=(',', ':'))}'", timeout=60_000
+        )
         trace = page.evaluate(TREND)
         assert trace["y"] == pytest.approx(list(quarter_trend.nps))
         assert page.get_by_test_id("stMetricValue").first.inner_text() == f"{quarter_head['nps']:+.1f}"

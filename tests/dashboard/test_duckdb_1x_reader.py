@@ -18,8 +18,9 @@ def duckdb_1x(tmp_path_factory) -> Path:
     """DuckDB 1.2.2 installed with uv into a folder of its own (the project's environment keeps 2.0)."""
     target = tmp_path_factory.mktemp("duckdb1x")
     uv = [shutil.which("uv")] if shutil.which("uv") else [sys.executable, "-m", "uv"]
-    subprocess.run([*uv, "pip", "install", "--quiet", "--target", str(target), DUCKDB_1X, "--python", sys.executable],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [*uv, "pip", "install", "--quiet", "--target", str(target), DUCKDB_1X, "--python", sys.executable], check=True
+    )
     return target
 
 
@@ -32,8 +33,13 @@ tables = [r[0] for r in con.execute("select table_name from duckdb_tables() wher
 rows = sum(con.execute(f"select count(*) from marts.{{t}}").fetchone()[0] for t in tables)
 print(duckdb.__version__, len(tables), rows)
 """
-    done = subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": str(duckdb_1x)},
-                          capture_output=True, text=True, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(duckdb_1x)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     version, tables, rows = done.stdout.split()
     assert version == "1.2.2" and int(tables) >= 10 and int(rows) > 0

@@ -33,11 +33,19 @@ def test_clean_warehouse_passes_every_expectation(gx_context, warehouse: Path) -
     assert [r.line() for r in report.results if not r.success] == []
     assert report.success and report.failed_blocking == []
     assert set(report.suites()) == {
-        "raw.surveys", "raw.crm_customers", "raw.calls", "quality.ingestion_log",
-        "staging.stg_surveys__responses", "staging.stg_crm__customers", "staging.stg_calls__calls",
-        "marts.fct_survey_responses", "marts.dim_customers",
-        "marts.nps_by_period", "marts.nps_by_segment", "marts.nps_by_channel",
-    }  # fmt: skip
+        "raw.surveys",
+        "raw.crm_customers",
+        "raw.calls",
+        "quality.ingestion_log",
+        "staging.stg_surveys__responses",
+        "staging.stg_crm__customers",
+        "staging.stg_calls__calls",
+        "marts.fct_survey_responses",
+        "marts.dim_customers",
+        "marts.nps_by_period",
+        "marts.nps_by_segment",
+        "marts.nps_by_channel",
+    }
     assert {r.severity for r in report.results} == {"blocking", "warning"}
     stored = _results(warehouse)
     assert len(stored) == len(report.results)
@@ -84,103 +92,195 @@ class Violation:
 VIOLATIONS = {
     "wrongly_categorised_row": Violation(
         "update marts.fct_survey_responses set nps_category = 'promoter' where response_id = 'r003'",
-        "marts.fct_survey_responses", "nps_category_matches_score", "nps_category", 1, "r003",
+        "marts.fct_survey_responses",
+        "nps_category_matches_score",
+        "nps_category",
+        1,
+        "r003",
     ),
     "score_of_12": Violation(
         "update raw.surveys set nps_score = 12 where response_id = 'r004'",
-        "raw.surveys", "nps_score_between", "nps_score", 1, "12",
+        "raw.surveys",
+        "nps_score_between",
+        "nps_score",
+        1,
+        "12",
     ),
     "csat_of_6": Violation(
         "update marts.fct_survey_responses set csat_score = 6 where response_id = 'r004'",
-        "marts.fct_survey_responses", "csat_score_between", "csat_score", 1, "6",
+        "marts.fct_survey_responses",
+        "csat_score_between",
+        "csat_score",
+        1,
+        "6",
     ),
     "unreconciled_file": Violation(
         "update quality.ingestion_log set rows_in_file = rows_in_file + 2 where file_id = 1",
-        "quality.ingestion_log", "ingestion_reconciles", "rows_in_file", 1, "surveys/export_1.csv",
+        "quality.ingestion_log",
+        "ingestion_reconciles",
+        "rows_in_file",
+        1,
+        "surveys/export_1.csv",
     ),
     "raw_rows_missing_for_a_loaded_file": Violation(
         "delete from raw.surveys where response_id = 'r005'",
-        "quality.ingestion_log", "loaded_rows_match_raw", "rows_loaded", 1, "surveys/export_1.csv",
+        "quality.ingestion_log",
+        "loaded_rows_match_raw",
+        "rows_loaded",
+        1,
+        "surveys/export_1.csv",
     ),
     "raw_rows_of_a_file_not_in_the_log": Violation(
         "update raw.calls set _file_id = 99 where call_id = 'k001'",
-        "quality.ingestion_log", "loaded_rows_match_raw", "rows_loaded", 2, "99",
+        "quality.ingestion_log",
+        "loaded_rows_match_raw",
+        "rows_loaded",
+        2,
+        "99",
     ),
     "rejected_rows_missing": Violation(
         "delete from quality.rejected_rows",
-        "quality.ingestion_log", "rejected_rows_match_log", "rows_rejected", 1, "surveys/export_1.csv",
+        "quality.ingestion_log",
+        "rejected_rows_match_log",
+        "rows_rejected",
+        1,
+        "surveys/export_1.csv",
     ),
     "failed_file_is_a_warning": Violation(
         "insert into quality.ingestion_log values (5, 'run-3', 'calls', 'calls/broken.csv', 'sha-5',"
         " timestamptz '2025-02-13 00:00:00+00', 'failed', 0, 0, 0, 'not a CSV file',"
         " timestamptz '2025-02-13 01:00:00+00')",
-        "quality.ingestion_log", "no_failed_files", "status", 1, "calls/broken.csv", severity="warning",
+        "quality.ingestion_log",
+        "no_failed_files",
+        "status",
+        1,
+        "calls/broken.csv",
+        severity="warning",
     ),
     "nps_not_equal_to_formula": Violation(
         "update marts.nps_by_period set nps = nps + 5"
         " where period_grain = 'month' and period_start = date '2025-02-01'",
-        "marts.nps_by_period", "nps_matches_formula", "nps", 1, "2025-02-01",
+        "marts.nps_by_period",
+        "nps_matches_formula",
+        "nps",
+        1,
+        "2025-02-01",
     ),
     "responses_not_sum_of_categories": Violation(
         "update marts.nps_by_channel set responses = responses + 1"
         " where period_grain = 'day' and period_start = date '2025-02-03' and channel = 'email'",
-        "marts.nps_by_channel", "responses_is_sum_of_categories", "responses", 1, "2025-02-03",
+        "marts.nps_by_channel",
+        "responses_is_sum_of_categories",
+        "responses",
+        1,
+        "2025-02-03",
     ),
     "nps_out_of_range": Violation(
         "update marts.nps_by_segment set nps = 150 where period_grain = 'month' and segment = 'smb'",
-        "marts.nps_by_segment", "nps_between", "nps", 1, "150",
+        "marts.nps_by_segment",
+        "nps_between",
+        "nps",
+        1,
+        "150",
     ),
     "response_rate_above_one": Violation(
         "update marts.nps_by_period set response_rate = 1.5 where period_grain = 'month'",
-        "marts.nps_by_period", "response_rate_between", "response_rate", 1, "1.5",
+        "marts.nps_by_period",
+        "response_rate_between",
+        "response_rate",
+        1,
+        "1.5",
     ),
     "duplicate_response_id": Violation(
         "insert into marts.fct_survey_responses select * from marts.fct_survey_responses where response_id = 'r010'",
-        "marts.fct_survey_responses", "response_id_unique", "response_id", 2, "r010",
+        "marts.fct_survey_responses",
+        "response_id_unique",
+        "response_id",
+        2,
+        "r010",
     ),
     "duplicate_period_key": Violation(
         "insert into marts.nps_by_segment select * from marts.nps_by_segment"
         " where period_grain = 'month' and segment = 'consumer'",
-        "marts.nps_by_segment", "key_unique(period_grain, period_start, segment)",
-        "period_grain, period_start, segment", 2, "consumer",
+        "marts.nps_by_segment",
+        "key_unique(period_grain, period_start, segment)",
+        "period_grain, period_start, segment",
+        2,
+        "consumer",
     ),
     "responded_before_sent": Violation(
         "update marts.fct_survey_responses set responded_at = sent_at - interval 1 hour where response_id = 'r007'",
-        "marts.fct_survey_responses", "responded_at_not_before_sent_at", "responded_at", 1, "r007",
+        "marts.fct_survey_responses",
+        "responded_at_not_before_sent_at",
+        "responded_at",
+        1,
+        "r007",
     ),
     "future_timestamp": Violation(
         "update raw.surveys set responded_at = timestamptz '2025-03-02 00:00:00+00' where response_id = 'r008'",
-        "raw.surveys", "responded_at_not_after_as_of", "responded_at", 1, "2025-03-02",
+        "raw.surveys",
+        "responded_at_not_after_as_of",
+        "responded_at",
+        1,
+        "2025-03-02",
     ),
     "orphan_share_over_limit": Violation(
         "update marts.fct_survey_responses set customer_id = 'ghost' || response_id"
         " where response_id in ('r000', 'r001', 'r002')",
-        "marts.fct_survey_responses", "orphan_share_within_limit", "customer_id", 3, "ghostr000",
+        "marts.fct_survey_responses",
+        "orphan_share_within_limit",
+        "customer_id",
+        3,
+        "ghostr000",
     ),
     "channel_outside_set": Violation(
         "update marts.fct_survey_responses set channel = 'fax' where response_id = 'r001'",
-        "marts.fct_survey_responses", "channel_in_set", "channel", 1, "fax",
+        "marts.fct_survey_responses",
+        "channel_in_set",
+        "channel",
+        1,
+        "fax",
     ),
     "segment_outside_set": Violation(
         "update raw.crm_customers set segment = 'Mid-Market' where customer_id = 'c1'",
-        "staging.stg_crm__customers", "segment_in_set", "segment", 1, "mid-market",
+        "staging.stg_crm__customers",
+        "segment_in_set",
+        "segment",
+        1,
+        "mid-market",
     ),
     "key_is_null": Violation(
         "update marts.nps_by_channel set channel = null where period_grain = 'month' and channel = 'sms'",
-        "marts.nps_by_channel", "channel_not_null", "channel", 1, "",
+        "marts.nps_by_channel",
+        "channel_not_null",
+        "channel",
+        1,
+        "",
     ),
     "staging_deduplication_broken": Violation(
         "insert into raw.surveys select * from raw.surveys where response_id = 'r011'",
-        "staging.stg_surveys__responses", "response_id_unique", "response_id", 2, "r011",
+        "staging.stg_surveys__responses",
+        "response_id_unique",
+        "response_id",
+        2,
+        "r011",
     ),
     "channel_not_normalised_in_staging": Violation(
         "update raw.surveys set channel = 'WhatsApp' where response_id = 'r012'",
-        "staging.stg_surveys__responses", "channel_in_set", "channel", 1, "WhatsApp",
+        "staging.stg_surveys__responses",
+        "channel_in_set",
+        "channel",
+        1,
+        "WhatsApp",
     ),
     "calls_volume_spike_is_a_warning": Violation(
         "insert into raw.calls select c.* replace (c.call_id || '-' || t.i as call_id)"
         " from raw.calls as c, range(10) as t(i) where c.started_at >= timestamptz '2025-02-10 00:00:00+00'",
-        "raw.calls", "calls_daily_volume_in_band", "started_at", 1, "2025-02-10",
+        "raw.calls",
+        "calls_daily_volume_in_band",
+        "started_at",
+        1,
+        "2025-02-10",
         severity="warning",
     ),
     "volume_spike_is_a_warning": Violation(
@@ -188,10 +288,14 @@ VIOLATIONS = {
         " select f.* replace ('x' || t.i || f.response_id as response_id)"
         " from marts.fct_survey_responses as f, range(3) as t(i)"
         " where f.sent_at >= timestamptz '2025-02-10 00:00:00+00'",
-        "marts.fct_survey_responses", "invitations_daily_volume_in_band", "sent_at", 1, "2025-02-10",
+        "marts.fct_survey_responses",
+        "invitations_daily_volume_in_band",
+        "sent_at",
+        1,
+        "2025-02-10",
         severity="warning",
     ),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("name", list(VIOLATIONS))
@@ -350,10 +454,15 @@ def test_validate_command_reports_a_warehouse_locked_by_a_writer(
     import sys
 
     holder = subprocess.Popen(  # another process holding the write lock, as a running load would
-        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(warehouse)!r}); print('ok', flush=True);"
-         " sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(warehouse)!r}); print('ok', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
         code = validate_command(_settings(warehouse))

@@ -11,14 +11,32 @@ from ingestion.loader import ingest
 from tests.builds import dbt, rows
 
 CONTRACT_COLUMNS = {
-    "fct_survey_responses": ["response_id", "customer_id", "channel", "touchpoint", "sent_at", "responded_at",
-                             "nps_score", "nps_category", "csat_score", "ces_score", "nps_comment", "segment"],
+    "fct_survey_responses": [
+        "response_id",
+        "customer_id",
+        "channel",
+        "touchpoint",
+        "sent_at",
+        "responded_at",
+        "nps_score",
+        "nps_category",
+        "csat_score",
+        "ces_score",
+        "nps_comment",
+        "segment",
+    ],
     "nps_by_period": ["period_grain", "period_start", "invitations", "response_rate"],
     "nps_by_segment": ["period_grain", "period_start", "segment"],
     "nps_by_channel": ["period_grain", "period_start", "channel"],
-    "csat_ces_by_period": ["period_grain", "period_start", "csat_responses", "csat_pct_satisfied", "ces_responses",
-                           "ces_avg"],
-}  # fmt: skip
+    "csat_ces_by_period": [
+        "period_grain",
+        "period_start",
+        "csat_responses",
+        "csat_pct_satisfied",
+        "ces_responses",
+        "ces_avg",
+    ],
+}
 METRICS = ["responses", "promoters", "passives", "detractors", "nps", "nps_moe_95"]
 
 
@@ -33,8 +51,14 @@ def test_build_on_messy_tiny_data_passes_and_has_one_row_per_invitation(messy_bu
 @pytest.mark.parametrize("table", sorted(CONTRACT_COLUMNS))
 def test_every_contract_column_exists(messy_built, table):
     warehouse, _ = messy_built
-    got = {r[0] for r in rows(warehouse, f"select column_name from information_schema.columns "
-                                         f"where table_schema = 'marts' and table_name = '{table}'")}  # fmt: skip
+    got = {
+        r[0]
+        for r in rows(
+            warehouse,
+            f"select column_name from information_schema.columns "
+            f"where table_schema = 'marts' and table_name = '{table}'",
+        )
+    }
     expected = set(CONTRACT_COLUMNS[table]) | (set(METRICS) if table != "fct_survey_responses" else set())
     assert expected <= got
 
@@ -52,9 +76,7 @@ def test_the_analytical_marts_carry_no_personal_data(messy_built):
 
 def _compare(con: duckdb.DuckDBPyConnection, mart: str, keys: str, columns: list[str]) -> list[tuple]:
     """Rows where the dbt mart (month grain) and the baseline disagree (NPS within 1e-9)."""
-    diffs = " or ".join(
-        f"abs(coalesce(m.{c}, -999) - coalesce(b.{c}, -999)) > 1e-9" for c in columns
-    )
+    diffs = " or ".join(f"abs(coalesce(m.{c}, -999) - coalesce(b.{c}, -999)) > 1e-9" for c in columns)
     return con.execute(f"""
         select m.*, b.* from (select * from wh.marts.{mart} where period_grain = 'month') m
         full join baseline.{mart} b using ({keys})
@@ -63,20 +85,29 @@ def _compare(con: duckdb.DuckDBPyConnection, mart: str, keys: str, columns: list
 
 def test_nps_by_period_matches_the_baseline_at_month_grain(clean_built):
     _, con = clean_built
-    assert _compare(con, "nps_by_period", "period_start", ["invitations", "response_rate", "responses",
-                                                            "promoters", "passives", "detractors", "nps"]) == []
+    assert (
+        _compare(
+            con,
+            "nps_by_period",
+            "period_start",
+            ["invitations", "response_rate", "responses", "promoters", "passives", "detractors", "nps"],
+        )
+        == []
+    )
 
 
 def test_nps_by_segment_matches_the_baseline(clean_built):
     _, con = clean_built
-    assert _compare(con, "nps_by_segment", "period_start, segment",
-                    ["responses", "promoters", "detractors", "nps"]) == []  # fmt: skip
+    assert (
+        _compare(con, "nps_by_segment", "period_start, segment", ["responses", "promoters", "detractors", "nps"]) == []
+    )
 
 
 def test_nps_by_channel_matches_the_baseline(clean_built):
     _, con = clean_built
-    assert _compare(con, "nps_by_channel", "period_start, channel",
-                    ["responses", "promoters", "detractors", "nps"]) == []  # fmt: skip
+    assert (
+        _compare(con, "nps_by_channel", "period_start, channel", ["responses", "promoters", "detractors", "nps"]) == []
+    )
 
 
 def test_margin_of_error_follows_the_contract_formula(clean_built):
@@ -109,6 +140,7 @@ def test_incremental_build_after_new_files_equals_a_full_refresh(messy_landing, 
     snapshot = "select * exclude (_built_through_file_id) from marts.{} order by all"
     snapshot_other = "select * from marts.{} order by all"
     marts = ["fct_survey_responses", "nps_by_period", "nps_by_segment", "nps_by_channel", "csat_ces_by_period"]
+
     def read(mart: str) -> list[tuple]:
         return rows(warehouse, (snapshot if mart.startswith("fct_") else snapshot_other).format(mart))
 

@@ -19,8 +19,11 @@ END = date(2026, 6, 30)
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,7 @@ def con(messy):
     connection = duckdb.connect()
     for source in ("surveys", "calls", "crm"):
         connection.execute(f"""create table {source} as select * from read_csv('{out}/{source}/*_standard.csv',
-                               header = true, all_varchar = true, delim = ',', quote = '"')""")  # fmt: skip
+                               header = true, all_varchar = true, delim = ',', quote = '"')""")
     yield connection
     connection.close()
 
@@ -99,8 +102,12 @@ def test_planted_bad_rows_are_in_the_files(messy):
     out, manifest = messy
     text = (out / "surveys" / "surveys_01_french.csv").read_bytes().decode("cp1252")
     assert ";11;" in text.split("RBAD0001", 1)[1].splitlines()[0]
-    assert manifest["planted"]["bad_rows"]["surveys"] == {"score_out_of_range": 2, "missing_required_field": 1,
-                                                          "unparseable_timestamp": 1, "responded_before_sent": 1}
+    assert manifest["planted"]["bad_rows"]["surveys"] == {
+        "score_out_of_range": 2,
+        "missing_required_field": 1,
+        "unparseable_timestamp": 1,
+        "responded_before_sent": 1,
+    }
     assert "KBAD0001" in (out / "calls" / "calls_01_french.csv").read_bytes().decode("cp1252")
 
 
@@ -117,16 +124,17 @@ def test_history_spans_18_months_and_nothing_happens_after_the_export(messy, con
     assert (date.fromisoformat(manifest["end_date"]) - date.fromisoformat(manifest["start_date"])).days == 547
     first = duckdb.sql(f"""select min(strptime(sent_at, '%d/%m/%Y %H:%M:%S')) from read_csv(
         '{out}/surveys/surveys_01_french.csv', delim = ';', header = true, all_varchar = true, encoding = 'latin-1')
-        where response_id like 'R0%'""").fetchall()[0][0]  # fmt: skip
+        where response_id like 'R0%'""").fetchall()[0][0]
     last = con.execute("select max(sent_at::timestamptz) from surveys").fetchall()[0][0]
     assert (last.date() - first.date()).days >= 540
     assert con.execute("select count(*) from surveys where responded_at::timestamptz >= '2026-07-01'").fetchall() == [
-        (0,)]  # fmt: skip
+        (0,)
+    ]
 
 
 def test_response_rates_differ_by_channel_and_scores_follow_wait_times(con):
     rates = con.execute("""select lower(channel), avg((responded_at is not null)::int) from surveys
-                           where lower(channel) in ('email', 'in_app') group by 1""").fetchall()  # fmt: skip
+                           where lower(channel) in ('email', 'in_app') group by 1""").fetchall()
     assert dict(rates)["in_app"] > dict(rates)["email"] + 0.05
     long_short = con.execute("""
         select avg(s.nps_score::int) filter (where c.wait_seconds::int > 300),
@@ -140,7 +148,7 @@ def test_verbatims_in_two_languages_crm_changes_and_late_and_timely_followups(me
     languages = {r[0] for r in con.execute("select distinct language from surveys where nps_comment <> ''").fetchall()}
     assert languages == {"en", "fr"}
     crm = duckdb.sql(f"""select customer_id, count(distinct segment || plan) as versions
-                         from read_csv('{out}/crm/*_standard.csv', all_varchar = true) group by 1""")  # fmt: skip
+                         from read_csv('{out}/crm/*_standard.csv', all_varchar = true) group by 1""")
     assert crm.filter("versions > 1").count("*").fetchall()[0][0] > 0
     delays = con.execute("""
         select date_diff('hour', s.responded_at::timestamptz, min(c.started_at::timestamptz))
@@ -152,8 +160,9 @@ def test_verbatims_in_two_languages_crm_changes_and_late_and_timely_followups(me
 
 
 def test_nps_generate_cli(tmp_path):
-    result = CliRunner().invoke(app, ["generate", "--out", str(tmp_path / "x"), "--scale", "tiny", "--seed", "1",
-                                      "--end-date", "2026-06-30"])  # fmt: skip
+    result = CliRunner().invoke(
+        app, ["generate", "--out", str(tmp_path / "x"), "--scale", "tiny", "--seed", "1", "--end-date", "2026-06-30"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "x" / "manifest.json").read_text())["scale"] == "tiny"
     bad = CliRunner().invoke(app, ["generate", "--out", str(tmp_path / "y"), "--scale", "huge"])

@@ -56,8 +56,12 @@ def test_any_spelling_of_a_canonical_header_maps_to_it(data):
     assert map_headers(source, ["something_else", header]) == {1: column.name}
 
 
-@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 12, 31)).map(lambda d: d.replace(
-    microsecond=0)), st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"]))  # fmt: skip
+@given(
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 12, 31)).map(
+        lambda d: d.replace(microsecond=0)
+    ),
+    st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"]),
+)
 @settings(max_examples=60, deadline=None)
 def test_timestamps_in_every_accepted_form_parse_to_the_same_instant(con, moment, tz):
     zone = ZoneInfo(tz)
@@ -80,8 +84,11 @@ def test_timestamps_in_every_accepted_form_parse_to_the_same_instant(con, moment
         assert got is not None and got.astimezone(UTC) == expected, text
 
 
-@given(st.decimals(min_value=Decimal("-99999999.99"), max_value=Decimal("99999999.99"), places=2),
-       st.sampled_from([".", ","]), st.sampled_from(["", " ", "\u00a0", "\u202f"]))  # fmt: skip
+@given(
+    st.decimals(min_value=Decimal("-99999999.99"), max_value=Decimal("99999999.99"), places=2),
+    st.sampled_from([".", ","]),
+    st.sampled_from(["", " ", "\u00a0", "\u202f"]),
+)
 @settings(max_examples=80, deadline=None)
 def test_decimals_with_either_separator_and_space_thousands_parse_exactly(con, value, decimal_sep, thousands):
     text = f"{value:,.2f}".replace(",", "\x00").replace(".", decimal_sep).replace("\x00", thousands)

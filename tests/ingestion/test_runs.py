@@ -43,8 +43,9 @@ def test_generator_exports_reconcile_exactly_per_source(tiny_loaded):
         totals = report.totals(source)
         assert totals["rows_loaded"] == expected["rows_loaded"], source
         assert totals["rows_rejected"] == expected["rows_rejected"], source
-    unreconciled = query(warehouse, "select file_name from quality.ingestion_log "
-                                    "where rows_in_file <> rows_loaded + rows_rejected")  # fmt: skip
+    unreconciled = query(
+        warehouse, "select file_name from quality.ingestion_log where rows_in_file <> rows_loaded + rows_rejected"
+    )
     assert unreconciled == []
     in_files = {f["file_name"]: f["rows"] for f in manifest["files"] if not f["duplicate_of"]}
     logged = dict(query(warehouse, "select file_name, rows_in_file from quality.ingestion_log where status = 'loaded'"))
@@ -60,8 +61,9 @@ def test_planted_bad_rows_are_rejected_with_the_planted_reasons(tiny_loaded):
 
 def test_the_file_landed_twice_is_skipped_as_duplicate(tiny_loaded):
     warehouse, manifest, _ = tiny_loaded
-    skipped = query(warehouse, "select file_name, rows_loaded from quality.ingestion_log "
-                               "where status = 'skipped_duplicate'")  # fmt: skip
+    skipped = query(
+        warehouse, "select file_name, rows_loaded from quality.ingestion_log where status = 'skipped_duplicate'"
+    )
     assert skipped == [(name, 0) for name in manifest["planted"]["duplicate_files"]]
 
 
@@ -130,8 +132,10 @@ def test_a_duckdb_error_mid_run_rolls_back_and_redoes_the_run_without_that_file(
     report = ingest(landing, warehouse)
     assert attempts == ["surveys/a.csv", "surveys/b.csv", "surveys/a.csv", "surveys/c.csv"]
     assert [(f.file_name, f.status) for f in report.files] == [
-        ("surveys/a.csv", "loaded"), ("surveys/b.csv", "failed"), ("surveys/c.csv", "loaded")
-    ]  # fmt: skip
+        ("surveys/a.csv", "loaded"),
+        ("surveys/b.csv", "failed"),
+        ("surveys/c.csv", "loaded"),
+    ]
     assert query(warehouse, "select response_id from raw.surveys order by 1") == [("R1",), ("R3",)]
     assert query(warehouse, "select count(*) from quality.ingestion_log") == [(3,)]
 

@@ -16,13 +16,19 @@ GOOD_SURVEY = "R1,C1,a@x.com,email,post_call,2025-01-10T10:00:00Z,2025-01-10T12:
 
 
 def rejected(warehouse) -> list[tuple]:
-    return query(warehouse, "select file_name, line_number, reason_code, field, reason from quality.rejected_rows "
-                            "order by file_name, line_number")  # fmt: skip
+    return query(
+        warehouse,
+        "select file_name, line_number, reason_code, field, reason from quality.rejected_rows "
+        "order by file_name, line_number",
+    )
 
 
 def log(warehouse) -> list[tuple]:
-    return query(warehouse, "select file_name, status, rows_in_file, rows_loaded, rows_rejected, reason "
-                            "from quality.ingestion_log order by file_id")  # fmt: skip
+    return query(
+        warehouse,
+        "select file_name, status, rows_in_file, rows_loaded, rows_rejected, reason "
+        "from quality.ingestion_log order by file_id",
+    )
 
 
 def test_score_11_is_rejected_with_reason(landing, warehouse, put):
@@ -57,8 +63,9 @@ def test_each_survey_defect_is_rejected_with_its_reason(landing, warehouse, put,
     assert query(warehouse, "select count(*) from raw.surveys") == [(1,)]
 
 
-@pytest.mark.parametrize(("csat", "ces", "field"), [("6", "3", "csat_score"), ("0", "3", "csat_score"),
-                                                    ("4", "8", "ces_score")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("csat", "ces", "field"), [("6", "3", "csat_score"), ("0", "3", "csat_score"), ("4", "8", "ces_score")]
+)
 def test_csat_and_ces_outside_their_scales_are_rejected(landing, warehouse, put, csat, ces, field):
     header = "response_id,sent_at,responded_at,nps_score,csat_score,ces_score"
     put("surveys/s.csv", f"{header}\nR1,2025-01-10,2025-01-11,9,5,1\nR2,2025-01-10,2025-01-11,9,{csat},{ces}\n")
@@ -95,8 +102,10 @@ def test_crm_decimal_comma_space_thousands_and_bad_decimal(landing, warehouse, p
     put("crm/c.csv", content)
     ingest(landing, warehouse)
     rows = query(warehouse, "select customer_id, lifetime_value, signup_date from raw.crm_customers order by 1")
-    assert rows == [("C1", Decimal("1234.50"), datetime(2024, 2, 3).date()),
-                    ("C2", Decimal("1234.50"), datetime(2024, 2, 3).date())]  # fmt: skip
+    assert rows == [
+        ("C1", Decimal("1234.50"), datetime(2024, 2, 3).date()),
+        ("C2", Decimal("1234.50"), datetime(2024, 2, 3).date()),
+    ]
     assert [(r[1], r[2], r[3]) for r in rejected(warehouse)] == [
         (4, "unparseable_decimal", "lifetime_value"),
         (5, "unparseable_decimal", "lifetime_value"),
@@ -132,8 +141,10 @@ def test_quoted_fields_hold_delimiters_quotes_and_newlines(landing, warehouse, p
     comment = 'Said "no", then\nhung up; twice'
     quoted = '"' + comment.replace('"', '""') + '"'
     rows = "\n".join(f"R{i},2025-01-10,2025-01-11,{i % 11},comment {i}" for i in range(1, 3000))
-    put("surveys/s.csv", f"response_id,sent_at,responded_at,nps_score,nps_comment\n{rows}\nR9999,2025-01-10,"
-                         f"2025-01-11,2,{quoted}\n")  # fmt: skip
+    put(
+        "surveys/s.csv",
+        f"response_id,sent_at,responded_at,nps_score,nps_comment\n{rows}\nR9999,2025-01-10,2025-01-11,2,{quoted}\n",
+    )
     report = ingest(landing, warehouse)
     assert report.ok and report.totals()["rows_rejected"] == 0
     assert query(warehouse, "select nps_comment from raw.surveys where response_id = 'R9999'") == [(comment,)]
@@ -169,8 +180,9 @@ def test_jsonl_with_a_broken_line_rejects_only_that_line(landing, warehouse, put
     put("calls/c.jsonl", "\n".join(lines) + "\n")
     report = ingest(landing, warehouse)
     assert query(warehouse, "select call_id, talk_seconds, _line_number from raw.calls order by 1") == [
-        ("K1", 30, 1), ("K2", None, 4)
-    ]  # fmt: skip
+        ("K1", 30, 1),
+        ("K2", None, 4),
+    ]
     assert [(r[1], r[2]) for r in rejected(warehouse)] == [(3, "malformed_record")]
     assert report.files[0].rows_in_file == 3
 
@@ -186,9 +198,12 @@ def test_parquet_loads_with_line_numbers_from_row_index(landing, warehouse, put,
 
 
 def test_wrong_field_count_is_malformed_and_later_lines_keep_their_numbers(landing, warehouse, put):
-    put("calls/c.csv", f"{CALL_HEADER}\nK1,C1,inbound,phone,2025-01-10,1,2,resolved\n"
-                       "K2,C1,inbound,phone,2025-01-10,1,2,resolved,surplus,fields\n"
-                       "K3,C1,inbound,phone,2025-01-10,1,2,resolved\n")  # fmt: skip
+    put(
+        "calls/c.csv",
+        f"{CALL_HEADER}\nK1,C1,inbound,phone,2025-01-10,1,2,resolved\n"
+        "K2,C1,inbound,phone,2025-01-10,1,2,resolved,surplus,fields\n"
+        "K3,C1,inbound,phone,2025-01-10,1,2,resolved\n",
+    )
     report = ingest(landing, warehouse)
     assert query(warehouse, "select call_id, _line_number from raw.calls order by 1") == [("K1", 2), ("K3", 4)]
     assert [(r[1], r[2]) for r in rejected(warehouse)] == [(3, "malformed_record")]

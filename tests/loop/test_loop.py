@@ -106,7 +106,7 @@ def test_loop_csv_neutralises_formula_cells_and_keeps_accents(tmp_path):
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = {r["response_id"]: r for r in csv.DictReader(fh)}
-    assert rows["R1"]["first_name"] == "'=HYPERLINK(\"http://evil\")"
+    assert rows["R1"]["first_name"] == '\'=HYPERLINK("http://evil")'
     assert rows["R1"]["nps_comment"] == "'@SUM(A1) terrible"
     assert rows["R1"]["phone"] == "'+441234"
     assert rows["R2"]["last_name"] == "'-Lee"
@@ -120,8 +120,9 @@ def test_nps_loop_cli_prints_and_writes_the_csv(tmp_path, monkeypatch):
     _loop_warehouse(db)
     monkeypatch.setenv("NPS_PUBLISHED_PATH", str(tmp_path / "absent.duckdb"))
     out = tmp_path / "loop.csv"
-    result = CliRunner().invoke(app, ["loop", "--warehouse", str(db), "--as-of", "2025-03-03T10:00:00Z",
-                                      "--out", str(out)])  # fmt: skip
+    result = CliRunner().invoke(
+        app, ["loop", "--warehouse", str(db), "--as-of", "2025-03-03T10:00:00Z", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "2 overdue, 1 open" in result.output
     assert out.exists()

@@ -14,8 +14,16 @@ from orchestration.pipeline import RunSummary, run_pipeline
 from orchestration.settings import Settings
 from tests.builds import AS_OF
 
-ENV_KEYS = ("NPS_LANDING_DIR", "NPS_WAREHOUSE_PATH", "NPS_PUBLISHED_PATH", "NPS_REPORTING_TZ", "NPS_SOURCE_TZ",
-            "NPS_FOLLOWUP_SLA_HOURS", "NPS_AS_OF", "DAGSTER_HOME")  # fmt: skip
+ENV_KEYS = (
+    "NPS_LANDING_DIR",
+    "NPS_WAREHOUSE_PATH",
+    "NPS_PUBLISHED_PATH",
+    "NPS_REPORTING_TZ",
+    "NPS_SOURCE_TZ",
+    "NPS_FOLLOWUP_SLA_HOURS",
+    "NPS_AS_OF",
+    "DAGSTER_HOME",
+)
 
 
 @contextmanager
@@ -33,8 +41,9 @@ def isolated_environment() -> Iterator[None]:
 
 
 def settings_for(root: Path, landing: Path) -> Settings:
-    return Settings.from_env(env={"DAGSTER_HOME": ""}, landing_dir=landing, warehouse_path=root / "wh" / "nps.duckdb",
-                             as_of=AS_OF)  # fmt: skip
+    return Settings.from_env(
+        env={"DAGSTER_HOME": ""}, landing_dir=landing, warehouse_path=root / "wh" / "nps.duckdb", as_of=AS_OF
+    )
 
 
 def run_in(settings: Settings) -> RunSummary:

@@ -54,8 +54,13 @@ def test_dagster_loads_the_same_definitions_from_the_project_root(tmp_path):
     """What `dagster dev` loads: pyproject's [tool.dagster] module, validated by Dagster's own CLI."""
     root = Path(__file__).parents[2]
     (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    done = subprocess.run([str(Path(sys.executable).parent / "dagster"), "definitions", "validate"], cwd=root,
-                          env={**os.environ, "DAGSTER_HOME": str(tmp_path)}, capture_output=True, text=True,
-                          check=False)  # fmt: skip
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate"],
+        cwd=root,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Validation successful for code location nps_warehouse" in done.stderr + done.stdout

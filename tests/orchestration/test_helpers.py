@@ -12,17 +12,28 @@ from orchestration.translator import NpsDbtTranslator
 
 
 def outcome(suite: str, severity: str, success: bool) -> ExpectationOutcome:
-    return ExpectationOutcome(suite=suite, expectation="expect_x", check_name="rule", column_name="c",
-                              severity=severity, success=success, unexpected_count=0 if success else 2,
-                              sample_bad_values=None if success else '[{"c": 12}]', description="d")  # fmt: skip
+    return ExpectationOutcome(
+        suite=suite,
+        expectation="expect_x",
+        check_name="rule",
+        column_name="c",
+        severity=severity,
+        success=success,
+        unexpected_count=0 if success else 2,
+        sample_bad_values=None if success else '[{"c": 12}]',
+        description="d",
+    )
 
 
 def test_an_unreadable_file_fails_the_ingestion_check_and_names_the_file():
-    report = IngestReport(run_id="r", files=[
-        FileResult("surveys", "surveys/a.csv", "loaded", rows_in_file=3, rows_loaded=2, rows_rejected=1),
-        FileResult("surveys", "surveys/b.csv", "failed", reason="the file is empty: no header line"),
-        FileResult("calls", "calls/c.csv", "failed", reason="not a text file"),
-    ])  # fmt: skip
+    report = IngestReport(
+        run_id="r",
+        files=[
+            FileResult("surveys", "surveys/a.csv", "loaded", rows_in_file=3, rows_loaded=2, rows_rejected=1),
+            FileResult("surveys", "surveys/b.csv", "failed", reason="the file is empty: no header line"),
+            FileResult("calls", "calls/c.csv", "failed", reason="not a text file"),
+        ],
+    )
     result = ingestion_result("surveys", report)
     [check] = result.check_results
     assert check.check_name == FILES_READABLE and not check.passed
@@ -33,9 +44,13 @@ def test_an_unreadable_file_fails_the_ingestion_check_and_names_the_file():
 
 def test_outcomes_fold_into_one_blocking_and_one_warning_check_per_table():
     keys = {"marts.nps_by_period": AssetKey(["marts", "nps_by_period"])}
-    outcomes = {"marts.nps_by_period": [outcome("marts.nps_by_period", "blocking", True),
-                                        outcome("marts.nps_by_period", "blocking", False),
-                                        outcome("marts.nps_by_period", "warning", True)]}  # fmt: skip
+    outcomes = {
+        "marts.nps_by_period": [
+            outcome("marts.nps_by_period", "blocking", True),
+            outcome("marts.nps_by_period", "blocking", False),
+            outcome("marts.nps_by_period", "warning", True),
+        ]
+    }
     results = {r.check_name: r for r in check_results(outcomes, keys)}
     assert not results["contract_expectations"].passed
     assert results["contract_expectations"].severity == AssetCheckSeverity.ERROR

@@ -21,11 +21,15 @@ def test_the_whole_job_materialises_and_publishes_every_mart(pipeline_run, messy
     assert summary.blocking_failed == [] and summary.checks_passed > 100  # dbt tests and GE suites
     assert all("(WARN)" in failed for failed in summary.checks_failed)  # e.g. the volume band on tiny data
     with duckdb.connect(str(settings.published_path), read_only=True) as con:
-        published = dict(con.execute("select table_name, estimated_size from duckdb_tables() "
-                                     "where schema_name = 'marts'").fetchall())  # fmt: skip
+        published = dict(
+            con.execute("select table_name, estimated_size from duckdb_tables() where schema_name = 'marts'").fetchall()
+        )
         responses = con.execute("select count(*) from marts.fct_survey_responses").fetchall()[0][0]
-    assert set(published) == set(summary.published) >= {"nps_by_period", "nps_by_segment", "nps_by_channel",
-                                                          "close_the_loop", "agent_performance"}  # fmt: skip
+    assert (
+        set(published)
+        == set(summary.published)
+        >= {"nps_by_period", "nps_by_segment", "nps_by_channel", "close_the_loop", "agent_performance"}
+    )
     assert responses == manifest["expected"]["surveys"]["unique_response_ids"]
     for table in summary.published:
         assert (settings.published_marts_dir / f"{table}.parquet").exists()
@@ -77,8 +81,10 @@ def test_the_demo_headline_reports_nps_with_margin_segments_channels_and_followu
     settings, _ = pipeline_run
     lines = headline(settings.published_path, "2026-07-01 00:00 UTC")
     with duckdb.connect(str(settings.published_path), read_only=True) as con:
-        p, d, n = con.execute("select sum(promoters), sum(detractors), sum(responses) from marts.nps_by_period "
-                              "where period_grain = 'year'").fetchall()[0]  # fmt: skip
+        p, d, n = con.execute(
+            "select sum(promoters), sum(detractors), sum(responses) from marts.nps_by_period "
+            "where period_grain = 'year'"
+        ).fetchall()[0]
         loop = dict(con.execute("select loop_status, count(*) from marts.close_the_loop group by 1").fetchall())
     assert lines[0].startswith(f"Overall NPS: {100.0 * (p - d) / n:+.1f} ± ")
     assert any(line.endswith("by segment:") for line in lines) and any(line.endswith("by channel:") for line in lines)

@@ -22,8 +22,10 @@ def make_warehouse(path: Path, rows: int) -> Path:
     with duckdb.connect(str(path)) as con:
         con.execute("create schema if not exists marts")
         con.execute("create schema if not exists staging")
-        con.execute(f"create or replace table marts.nps_by_period as select range as id, 'month' as period_grain "
-                    f"from range({rows})")  # fmt: skip
+        con.execute(
+            f"create or replace table marts.nps_by_period as select range as id, 'month' as period_grain "
+            f"from range({rows})"
+        )
         con.execute(f"create or replace table marts.close_the_loop as select range as id from range({rows})")
         con.execute("create or replace view marts.loop_open as select id from marts.close_the_loop where id % 2 = 0")
         con.execute("create or replace table staging.stg_private as select 1 as secret")
@@ -146,8 +148,9 @@ def test_readers_querying_during_two_publishes_see_whole_versions_and_no_error(t
     published = tmp_path / "nps_published.duckdb"
     publish_marts(warehouse, published)
     stop = tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(published), str(stop)], stdout=subprocess.PIPE,
-                              text=True)  # fmt: skip
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(published), str(stop)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert reader.stdout is not None
         reader.stdout.readline()  # the reader has read the first version
