@@ -12,7 +12,7 @@ newest_version as (
 
     select
         *,
-        row_number() over (partition by call_id order by _file_id desc, _line_number desc) as version_rank
+        {{ newest_version_rank(['call_id']) }} as version_rank
     from source
 
 ),

@@ -13,7 +13,7 @@ newest_version as (
     -- the same invitation re-sent in several exports: the newest file wins (then the last line)
     select
         *,
-        row_number() over (partition by response_id order by _file_id desc, _line_number desc) as version_rank
+        {{ newest_version_rank(['response_id']) }} as version_rank
     from source
 
 ),

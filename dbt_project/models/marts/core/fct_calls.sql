@@ -13,8 +13,9 @@ with calls as (
 
     select
         call_id, customer_id, agent_id, agent_name, team, queue, direction, channel, started_at, answered_at,
-        ended_at, wait_seconds, talk_seconds, hold_seconds, acw_seconds, disposition, _file_id
-    from {{ ref('stg_calls__calls') }}
+        ended_at, wait_seconds, talk_seconds, hold_seconds, acw_seconds, disposition, is_answered, handle_seconds,
+        is_transferred, started_date, _file_id
+    from {{ ref('int_calls') }}
     {% if is_incremental() %}
     where _file_id > (select coalesce(max(_built_through_file_id), -1) from {{ this }})
     {% endif %}
@@ -23,7 +24,7 @@ with calls as (
 
 built_through as (
 
-    select max(_file_id) as file_id from {{ ref('stg_calls__calls') }}
+    select max(_file_id) as file_id from {{ ref('int_calls') }}
 
 ),
 
@@ -46,11 +47,10 @@ final as (
         calls.hold_seconds,
         calls.acw_seconds,
         calls.disposition,
-        calls.answered_at is not null as is_answered,
-        coalesce(calls.talk_seconds, 0) + coalesce(calls.hold_seconds, 0) + coalesce(calls.acw_seconds, 0)
-            as handle_seconds,
-        calls.disposition = 'transferred' as is_transferred,
-        cast({{ to_reporting_tz('calls.started_at') }} as date) as started_date,
+        calls.is_answered,
+        calls.handle_seconds,
+        calls.is_transferred,
+        calls.started_date,
         calls._file_id,
         built_through.file_id as _built_through_file_id
     from calls

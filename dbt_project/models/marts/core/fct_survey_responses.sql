@@ -35,12 +35,24 @@ changed_customers as (
 
 ),
 
+renamed_segments as (
+
+    -- a newer CRM version spelling a segment name otherwise renames that segment for every customer in it
+    select segment_names.segment_key
+    from (select distinct segment from {{ this }}) as built
+    inner join {{ ref('int_segment_names') }} as segment_names
+        on {{ segment_key('built.segment') }} = segment_names.segment_key
+    where built.segment <> segment_names.segment
+
+),
+
 to_process as (
 
     select enriched.*
     from enriched
     where enriched._file_id > (select file_id from watermark)
         or enriched.customer_id in (select customer_id from changed_customers)
+        or {{ segment_key('enriched.segment') }} in (select segment_key from renamed_segments)
 
 ),
 {% else %}
