@@ -10,6 +10,8 @@
 -- One row per invitation. Incremental and exact: a build reprocesses the invitations whose survey rows, or
 -- whose customer's CRM rows, came from files loaded since the last build (late responses, re-sent rows and
 -- late CRM changes included), keyed on the load-order file id rather than on dates.
+-- A CRM version respelling a segment name reprocesses the invitations of that segment.
+-- depends_on: {{ ref('int_segment_names') }}
 with enriched as (
 
     select
