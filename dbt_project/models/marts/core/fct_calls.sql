@@ -31,27 +31,7 @@ built_through as (
 final as (
 
     select
-        calls.call_id,
-        calls.customer_id,
-        calls.agent_id,
-        calls.agent_name,
-        calls.team,
-        calls.queue,
-        calls.direction,
-        calls.channel,
-        calls.started_at,
-        calls.answered_at,
-        calls.ended_at,
-        calls.wait_seconds,
-        calls.talk_seconds,
-        calls.hold_seconds,
-        calls.acw_seconds,
-        calls.disposition,
-        calls.is_answered,
-        calls.handle_seconds,
-        calls.is_transferred,
-        calls.started_date,
-        calls._file_id,
+        calls.*,
         built_through.file_id as _built_through_file_id
     from calls
     cross join built_through

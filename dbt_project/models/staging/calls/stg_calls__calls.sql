@@ -10,10 +10,7 @@ with source as (
 
 newest_version as (
 
-    select
-        *,
-        {{ newest_version_rank(['call_id']) }} as version_rank
-    from source
+    {{ newest_versions('source', ['call_id']) }}
 
 ),
 
@@ -41,7 +38,6 @@ final as (
         _file_name,
         _line_number
     from newest_version
-    where version_rank = 1
 
 )
 

@@ -11,10 +11,7 @@ with source as (
 newest_version as (
 
     -- one row per customer version (customer_id, updated_at); a re-sent version: the newest file wins
-    select
-        *,
-        {{ newest_version_rank(['customer_id', 'updated_at']) }} as version_rank
-    from source
+    {{ newest_versions('source', ['customer_id', 'updated_at']) }}
 
 ),
 
@@ -40,7 +37,6 @@ final as (
         _file_name,
         _line_number
     from newest_version
-    where version_rank = 1
 
 )
 
