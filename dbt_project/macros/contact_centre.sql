@@ -15,5 +15,5 @@
         {{ nps('sum(promoters)', 'sum(detractors)', 'sum(responses)') }} as nps,
         {{ nps_moe_95('sum(promoters)', 'sum(detractors)', 'sum(responses)') }} as nps_moe_95,
         sum(csat_responses) as csat_responses,
-        1.0 * sum(csat_satisfied) / nullif(sum(csat_responses), 0) as csat_pct_satisfied
+        {{ csat_pct_satisfied('sum(csat_satisfied)', 'sum(csat_responses)') }} as csat_pct_satisfied
 {%- endmacro %}

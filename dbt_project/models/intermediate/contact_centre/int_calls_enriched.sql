@@ -1,12 +1,13 @@
 -- Every call with what the contact-centre metrics need: whether it is an answered inbound call, whether the
--- same customer came back (another inbound contact within 7 days: a first-contact-resolution proxy), and
+-- same customer came back (another inbound contact within var repeat_contact_window_days: a
+-- first-contact-resolution proxy), and
 -- the post-call surveys whose interaction_id is this call.
 with calls as (
 
     select
         call_id, customer_id, agent_id, agent_name, team, queue, direction, channel, started_at, answered_at,
         wait_seconds, handle_seconds, is_answered, is_transferred, started_date
-    from {{ ref('fct_calls') }}
+    from {{ ref('int_calls') }}
 
 ),
 
@@ -32,13 +33,9 @@ post_call_surveys as (
 
     select
         interaction_id as call_id,
-        count(*) filter (where nps_category is not null) as responses,
-        count(*) filter (where nps_category = 'promoter') as promoters,
-        count(*) filter (where nps_category = 'passive') as passives,
-        count(*) filter (where nps_category = 'detractor') as detractors,
-        count(csat_score) as csat_responses,
-        count(*) filter (where csat_score >= 4) as csat_satisfied
-    from {{ ref('fct_survey_responses') }}
+        {{ nps_category_counts('nps_category') }},
+        {{ csat_counts('csat_score') }}
+    from {{ ref('int_responses_enriched') }}
     where interaction_id is not null and has_response
     group by interaction_id
 
@@ -63,7 +60,7 @@ final as (
         calls.is_transferred,
         calls.direction = 'inbound' and calls.is_answered as is_inbound_answered,
         next_inbound.next_inbound_at is not null
-            and next_inbound.next_inbound_at <= {{ dbt.dateadd('day', 7, 'calls.started_at') }}
+            and next_inbound.next_inbound_at <= {{ dbt.dateadd('day', var('repeat_contact_window_days'), 'calls.started_at') }}
             as is_repeat_contact,
         coalesce(post_call_surveys.responses, 0) as responses,
         coalesce(post_call_surveys.promoters, 0) as promoters,

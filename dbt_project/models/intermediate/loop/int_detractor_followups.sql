@@ -1,10 +1,10 @@
 -- For each detractor response, the first outbound call to the same customer that starts after responded_at
--- and within the follow-up window (7 days), whose disposition is not no_answer or abandoned (contract
+-- and within the follow-up window (var followup_window_days), whose disposition is not no_answer or abandoned (contract
 -- section 4), known at NPS_AS_OF.
 with detractors as (
 
     select response_id, customer_id, responded_at
-    from {{ ref('fct_survey_responses') }}
+    from {{ ref('int_responses_enriched') }}
     where nps_category = 'detractor'
 
 ),
@@ -12,7 +12,7 @@ with detractors as (
 outbound_reached as (
 
     select customer_id, started_at
-    from {{ ref('fct_calls') }}
+    from {{ ref('int_calls') }}
     where direction = 'outbound'
         and disposition not in ('no_answer', 'abandoned')
         and started_at <= {{ as_of_timestamp() }}

@@ -2,7 +2,7 @@
 with scored as (
 
     select response_id, customer_id, responded_at, nps_score, nps_category
-    from {{ ref('fct_survey_responses') }}
+    from {{ ref('int_responses_enriched') }}
     where nps_category is not null and customer_id is not null
 
 ),

@@ -1,5 +1,5 @@
 -- SCD2 history of each CRM customer, rebuilt from every landed version (not a dbt snapshot: the raw layer
--- keeps every version, so a full rebuild gives the same history).
+-- keeps every version, so a full rebuild gives the same history). Segments are spelled as int_segment_names says.
 with versions as (
 
     select
@@ -9,29 +9,38 @@ with versions as (
 
 ),
 
+segment_names as (
+
+    select segment_key, segment
+    from {{ ref('int_segment_names') }}
+
+),
+
 final as (
 
     select
-        customer_id,
-        email,
-        phone,
-        first_name,
-        last_name,
-        company,
-        segment,
-        region,
-        country,
-        plan,
-        signup_date,
-        status,
-        churned_at,
-        lifetime_value,
-        updated_at as valid_from,
-        lead(updated_at) over (partition by customer_id order by updated_at) as valid_to,
-        row_number() over (partition by customer_id order by updated_at) = 1 as is_first_version,
-        lead(updated_at) over (partition by customer_id order by updated_at) is null as is_current,
-        _file_id
+        versions.customer_id,
+        versions.email,
+        versions.phone,
+        versions.first_name,
+        versions.last_name,
+        versions.company,
+        segment_names.segment,
+        versions.region,
+        versions.country,
+        versions.plan,
+        versions.signup_date,
+        versions.status,
+        versions.churned_at,
+        versions.lifetime_value,
+        versions.updated_at as valid_from,
+        lead(versions.updated_at) over by_customer as valid_to,
+        row_number() over by_customer = 1 as is_first_version,
+        lead(versions.updated_at) over by_customer is null as is_current,
+        versions._file_id
     from versions
+    left join segment_names on {{ segment_key('versions.segment') }} = segment_names.segment_key
+    window by_customer as (partition by versions.customer_id order by versions.updated_at)
 
 )
 

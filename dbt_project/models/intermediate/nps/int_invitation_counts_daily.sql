@@ -2,7 +2,7 @@
 with invitations as (
 
     select sent_date, segment, channel, has_response
-    from {{ ref('fct_survey_responses') }}
+    from {{ ref('int_responses_enriched') }}
 
 ),
 

@@ -2,7 +2,7 @@
 with responses as (
 
     select responded_date, segment, channel, nps_category, csat_score, ces_score
-    from {{ ref('fct_survey_responses') }}
+    from {{ ref('int_responses_enriched') }}
     where has_response
 
 ),
@@ -13,12 +13,8 @@ final as (
         responded_date as day,
         segment,
         channel,
-        count(*) filter (where nps_category = 'promoter') as promoters,
-        count(*) filter (where nps_category = 'passive') as passives,
-        count(*) filter (where nps_category = 'detractor') as detractors,
-        count(*) filter (where nps_category is not null) as responses,
-        count(csat_score) as csat_responses,
-        count(*) filter (where csat_score >= 4) as csat_satisfied,
+        {{ nps_category_counts('nps_category') }},
+        {{ csat_counts('csat_score') }},
         count(ces_score) as ces_responses,
         coalesce(sum(ces_score), 0) as ces_sum
     from responses

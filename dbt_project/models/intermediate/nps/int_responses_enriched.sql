@@ -77,12 +77,12 @@ final as (
         csat_score,
         ces_score,
         nps_comment,
-        coalesce(segment, 'unknown') as segment,
+        coalesce(segment, {{ unknown_segment() }}) as segment,
         coalesce(region, 'unknown') as region,
         coalesce(plan, 'unknown') as plan,
         language,
-        cast({{ to_reporting_tz('sent_at') }} as date) as sent_date,
-        cast({{ to_reporting_tz('responded_at') }} as date) as responded_date,
+        {{ local_date('sent_at') }} as sent_date,
+        {{ local_date('responded_at') }} as responded_date,
         _file_id
     from with_version
 

@@ -5,7 +5,7 @@
 with comments as (
 
     select response_id, language, {{ normalise_text('nps_comment') }} as comment_text
-    from {{ ref('fct_survey_responses') }}
+    from {{ ref('int_responses_enriched') }}
     where has_response and nullif(trim(nps_comment), '') is not null
 
 ),

@@ -9,18 +9,10 @@ with detractors as (
 
 ),
 
-survey_contacts as (
+contacts as (
 
-    select response_id, email
-    from {{ ref('stg_surveys__responses') }}
-
-),
-
-customers as (
-
-    select customer_id, email, phone, first_name, last_name, company
-    from {{ ref('int_customer_history') }}
-    where is_current
+    select response_id, first_name, last_name, company, email, phone
+    from {{ ref('int_response_contacts') }}
 
 ),
 
@@ -54,11 +46,11 @@ final as (
     select
         timed.response_id,
         timed.customer_id,
-        customers.first_name,
-        customers.last_name,
-        customers.company,
-        coalesce(customers.email, survey_contacts.email) as email,
-        customers.phone,
+        contacts.first_name,
+        contacts.last_name,
+        contacts.company,
+        contacts.email,
+        contacts.phone,
         timed.segment,
         timed.channel,
         timed.touchpoint,
@@ -79,8 +71,7 @@ final as (
         next_responses.next_nps_category,
         next_responses.next_nps_category in ('passive', 'promoter') as is_recovered
     from timed
-    left join survey_contacts on timed.response_id = survey_contacts.response_id
-    left join customers on timed.customer_id = customers.customer_id
+    left join contacts on timed.response_id = contacts.response_id
     left join next_responses on timed.response_id = next_responses.response_id
 
 )

@@ -8,18 +8,10 @@ with invitations as (
 
 ),
 
-survey_contacts as (
+contacts as (
 
-    select response_id, email
-    from {{ ref('stg_surveys__responses') }}
-
-),
-
-customers as (
-
-    select customer_id, email, phone, first_name, last_name
-    from {{ ref('int_customer_history') }}
-    where is_current
+    select response_id, first_name, last_name, email, phone
+    from {{ ref('int_response_contacts') }}
 
 ),
 
@@ -28,18 +20,17 @@ final as (
     select
         invitations.response_id,
         invitations.customer_id,
-        customers.first_name,
-        customers.last_name,
-        coalesce(customers.email, survey_contacts.email) as email,
-        customers.phone,
+        contacts.first_name,
+        contacts.last_name,
+        contacts.email,
+        contacts.phone,
         invitations.channel,
         invitations.touchpoint,
         invitations.segment,
         invitations.sent_at,
         invitations.sent_date
     from invitations
-    left join survey_contacts on invitations.response_id = survey_contacts.response_id
-    left join customers on invitations.customer_id = customers.customer_id
+    left join contacts on invitations.response_id = contacts.response_id
 
 )
 

@@ -18,7 +18,7 @@ final as (
         {{ nps('promoters', 'detractors', 'responses') }} as nps,
         {{ nps_moe_95('promoters', 'detractors', 'responses') }} as nps_moe_95,
         csat_responses,
-        case when csat_responses > 0 then 1.0 * csat_satisfied / csat_responses end as csat_pct_satisfied,
+        {{ csat_pct_satisfied('csat_satisfied', 'csat_responses') }} as csat_pct_satisfied,
         ces_responses,
         case when ces_responses > 0 then 1.0 * ces_sum / ces_responses end as ces_avg
     from periods

@@ -6,10 +6,7 @@ with theme_daily as (
         responded_date as day,
         theme,
         count(*) as mentions,
-        count(*) filter (where nps_category = 'promoter') as promoters,
-        count(*) filter (where nps_category = 'passive') as passives,
-        count(*) filter (where nps_category = 'detractor') as detractors,
-        count(nps_category) as responses
+        {{ nps_category_counts('nps_category') }}
     from {{ ref('verbatim_themes') }}
     group by 1, 2
 

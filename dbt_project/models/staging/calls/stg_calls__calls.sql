@@ -10,10 +10,7 @@ with source as (
 
 newest_version as (
 
-    select
-        *,
-        row_number() over (partition by call_id order by _file_id desc, _line_number desc) as version_rank
-    from source
+    {{ newest_versions('source', ['call_id']) }}
 
 ),
 
@@ -41,7 +38,6 @@ final as (
         _file_name,
         _line_number
     from newest_version
-    where version_rank = 1
 
 )
 

@@ -11,12 +11,7 @@ with source as (
 newest_version as (
 
     -- one row per customer version (customer_id, updated_at); a re-sent version: the newest file wins
-    select
-        *,
-        row_number() over (
-            partition by customer_id, updated_at order by _file_id desc, _line_number desc
-        ) as version_rank
-    from source
+    {{ newest_versions('source', ['customer_id', 'updated_at']) }}
 
 ),
 
@@ -29,7 +24,7 @@ final as (
         first_name,
         last_name,
         company,
-        coalesce(nullif(lower(trim(segment)), ''), 'unknown') as segment,
+        {{ segment_name('segment') }} as segment,
         nullif(lower(trim(region)), '') as region,
         nullif(upper(trim(country)), '') as country,
         nullif(lower(trim(plan)), '') as plan,
@@ -42,7 +37,6 @@ final as (
         _file_name,
         _line_number
     from newest_version
-    where version_rank = 1
 
 )
 

@@ -11,10 +11,7 @@ with source as (
 newest_version as (
 
     -- the same invitation re-sent in several exports: the newest file wins (then the last line)
-    select
-        *,
-        row_number() over (partition by response_id order by _file_id desc, _line_number desc) as version_rank
-    from source
+    {{ newest_versions('source', ['response_id']) }}
 
 ),
 
@@ -40,7 +37,6 @@ final as (
         _line_number,
         _loaded_at
     from newest_version
-    where version_rank = 1
 
 )
 

@@ -10,6 +10,8 @@
 -- One row per invitation. Incremental and exact: a build reprocesses the invitations whose survey rows, or
 -- whose customer's CRM rows, came from files loaded since the last build (late responses, re-sent rows and
 -- late CRM changes included), keyed on the load-order file id rather than on dates.
+-- A CRM version respelling a segment name reprocesses the invitations of that segment.
+-- depends_on: {{ ref('int_segment_names') }}
 with enriched as (
 
     select
@@ -35,12 +37,24 @@ changed_customers as (
 
 ),
 
+renamed_segments as (
+
+    -- a newer CRM version spelling a segment name otherwise renames that segment for every customer in it
+    select segment_names.segment_key
+    from (select distinct segment from {{ this }}) as built
+    inner join {{ ref('int_segment_names') }} as segment_names
+        on {{ segment_key('built.segment') }} = segment_names.segment_key
+    where built.segment <> segment_names.segment
+
+),
+
 to_process as (
 
     select enriched.*
     from enriched
     where enriched._file_id > (select file_id from watermark)
         or enriched.customer_id in (select customer_id from changed_customers)
+        or {{ segment_key('enriched.segment') }} in (select segment_key from renamed_segments)
 
 ),
 {% else %}
