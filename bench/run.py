@@ -47,7 +47,7 @@ def step_generate(work: Path, scale: str, seed: int) -> dict:
     """Clean exports, then the last day of every source moved out into `delta/` (the incremental run)."""
     import duckdb
 
-    from ingestion.sample_exports import generate_exports
+    from generator.sample_exports import generate_exports
 
     full = work / "generated"
     manifest = generate_exports(full, scale=scale, seed=seed, clean=True, end_date=END)
@@ -113,7 +113,7 @@ def step_quality(work: Path) -> dict:
 
 
 def step_publish(work: Path) -> dict:
-    from orchestration.publish import publish_marts
+    from publishing.publish import publish_marts
 
     result = publish_marts(
         work / "steps" / "nps.duckdb", work / "steps" / "published" / "nps_published.duckdb", memory_limit=MEMORY_LIMIT

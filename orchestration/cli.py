@@ -53,7 +53,7 @@ def generate(
     ] = None,
 ) -> None:
     """Write synthetic survey, CRM and call exports in the landing layout."""
-    from ingestion.sample_exports import generate_command
+    from generator.sample_exports import generate_command
 
     code = generate_command(out, scale=scale, seed=seed, locale=locale, clean=clean, end_date=end_date)
     raise typer.Exit(code)
@@ -90,7 +90,7 @@ def loop(
     as_of: AsOfOpt = None,
 ) -> None:
     """Open and overdue detractor follow-ups, most overdue first; CSV for the CRM, formula-safe."""
-    from orchestration.followups import loop_command
+    from loop.followups import loop_command
 
     raise typer.Exit(loop_command(_settings(warehouse_path=warehouse, as_of=as_of), out))
 

@@ -160,7 +160,7 @@ def headline(published_path: Path, as_of_label: str) -> list[str]:
 def demo_command(settings: Settings) -> int:
     landing = settings.landing_dir
     if not landing.exists() or not any(p.is_file() for p in landing.rglob("*")):
-        from ingestion.sample_exports import generate_exports
+        from generator.sample_exports import generate_exports
 
         print(f"generating sample exports (scale small) into {landing} …")
         generate_exports(landing, scale="small")

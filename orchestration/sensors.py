@@ -2,7 +2,7 @@
 
 from dagster import DefaultSensorStatus, JobDefinition, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from orchestration.landing import scan_landing
+from landing.scan import scan_landing
 from orchestration.settings import Settings
 
 

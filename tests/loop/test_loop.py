@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import duckdb
 from typer.testing import CliRunner
 
+from loop.followups import export_followups, read_followups
 from orchestration.cli import app
-from orchestration.followups import export_followups, read_followups
 
 
 def test_loop_statuses_match_the_baseline_recomputation(clean_built):

@@ -7,8 +7,8 @@ import time
 
 from dagster import RunRequest, SkipReason, build_sensor_context
 
+from landing.scan import scan_landing
 from orchestration.definitions import defs
-from orchestration.landing import scan_landing
 
 
 def _evaluate(sensor, cursor):
