@@ -360,12 +360,12 @@ def test_a_table_not_built_yet_is_reported_not_crashed_on(gx_context, warehouse:
 
 
 def test_a_missing_column_fails_with_the_error(gx_context, warehouse: Path) -> None:
-    execute(warehouse, "alter table marts.dim_customers drop column segment")
+    execute(warehouse, "alter table marts.fct_survey_responses drop column channel")
 
-    report = validate_warehouse(warehouse, AS_OF, context=gx_context, suites={"marts.dim_customers"})
+    report = validate_warehouse(warehouse, AS_OF, context=gx_context, suites={"marts.fct_survey_responses"})
 
     failed = _failed(report)
-    assert failed[("marts.dim_customers", "segment_in_set")].error is not None
+    assert failed[("marts.fct_survey_responses", "channel_in_set")].error is not None
     assert not report.success
 
 
