@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.columns import SOURCES, Source
+from ingestion.mapping import map_plan
 from ingestion.readers import FileProblem, ReadPlan, plan_for
 from ingestion.schema import ensure_schema
 from ingestion.validate import quote_ident, quote_literal, reason_select, text_select, typed_select
@@ -128,7 +129,7 @@ def _known_files(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, int, d
     return by_stat, seen, loaded
 
 
-def _checked_sql(source: Source, plan: ReadPlan) -> str:
+def _checked_sql(source: Source, plan: ReadPlan, mapped: dict[str, str]) -> str:
     """One pass over the file: text → typed values → first failing check, raw record kept for rejects."""
     typed = ", ".join(quote_ident(c.name) for c in source.columns)
     return f"""
@@ -138,7 +139,7 @@ def _checked_sql(source: Source, plan: ReadPlan) -> str:
             select *, {", ".join(reason_select(source, plan.malformed_reason))}
             from (
                 select *, {", ".join(typed_select(source))}
-                from (select *, {", ".join(text_select(source, plan.raw))} from {plan.relation})
+                from (select *, {", ".join(text_select(source, mapped))} from {plan.relation})
             )
         )"""
 
@@ -164,13 +165,14 @@ def _load_file(
     file: LandingFile,
     plan: ReadPlan,
     *,
+    mapped: dict[str, str],
     file_id: int,
     sha: str,
     run_id: str,
     loaded_at: str,
 ) -> FileResult:
     source = SOURCES[file.source]
-    con.execute(f"create or replace temp table _checked as {_checked_sql(source, plan)}")
+    con.execute(f"create or replace temp table _checked as {_checked_sql(source, plan, mapped)}")
     dropped = _fix_line_numbers(con, plan.rejects_table) if plan.rejects_table else 0
     lineage = f"{file_id}, {quote_literal(file.file_name)}, {quote_literal(sha)}, _line_number, {loaded_at}"
     columns = ", ".join(quote_ident(c.name) for c in source.columns)
@@ -254,13 +256,16 @@ def _run_once(
         else:
             try:
                 plan = plan_for(SOURCES[file.source], file.path, con.cursor(), tmp_dir, f"f{next_id}")
+                mapped = map_plan(SOURCES[file.source], plan)
             except FileProblem as problem:
                 result.reason = str(problem)
             except (OSError, EOFError, UnicodeError) as exc:
                 result.reason = f"cannot read the file: {exc}"
             else:
                 try:
-                    result = _load_file(con, file, plan, file_id=next_id, sha=sha, run_id=run_id, loaded_at=loaded_at)
+                    result = _load_file(
+                        con, file, plan, mapped=mapped, file_id=next_id, sha=sha, run_id=run_id, loaded_at=loaded_at
+                    )
                 except (duckdb.Error, OSError, EOFError) as exc:
                     raise _RedoWithout(file.file_name, f"cannot read the file: {str(exc).splitlines()[0]}") from exc
                 loaded_shas.add(sha)

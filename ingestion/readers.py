@@ -15,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.columns import Source, map_headers, map_keys
+from ingestion.columns import Source
+from ingestion.decode import DEFAULT_OPTIONS, ReadOptions
 from ingestion.validate import quote_ident, quote_literal
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".parquet")
@@ -29,10 +30,13 @@ class FileProblem(Exception):
 @dataclass(frozen=True)
 class ReadPlan:
     relation: str  # SQL usable in FROM: raw text columns, `_line_number` and `_malformed`
-    raw: dict[str, str]  # canonical column → SQL over the relation's columns
-    raw_record: str  # SQL: the record as read, as JSON text
+    columns: list[tuple[str, str]]  # every export column in file order: header (or JSON key path) → SQL text
+    raw_record: str  # SQL: the whole record as read, as JSON text
     malformed_reason: str  # SQL: why a record is malformed (used where `_malformed`)
     rejects_table: str | None = None  # DuckDB's CSV rejects for records with a wrong number of fields
+    encoding: str = "utf-8"  # what `quality.ingestion_log.encoding` says, e.g. `cp1252+cp850 (repaired)`
+    delimiter: str | None = None  # CSV only
+    file_format: str = "csv"  # csv | parquet | json | xlsx (JSON columns may spell one canonical column twice)
 
 
 def file_format(path: Path) -> str | None:
@@ -94,26 +98,17 @@ def read_header(path: Path, encoding: str) -> tuple[list[str], str]:
     return fields, delimiter
 
 
-def _require(source: Source, mapping: dict[int, str], headers: list[str]) -> None:
-    missing = [c for c in source.required if c not in mapping.values()]
-    if missing:
-        shown = ", ".join(repr(h) for h in headers[:20])
-        raise FileProblem(f"required column {', '.join(missing)} missing (columns found: {shown})")
-
-
 def _json_object(pairs: list[tuple[str, str]]) -> str:
     return "json_object(" + ", ".join(f"{quote_literal(k)}, {v}" for k, v in pairs) + ")::varchar"
 
 
 def csv_plan(source: Source, path: Path, tmp_dir: Path, tag: str) -> ReadPlan:
-    encoding = detect_encoding(path)
+    encoding = source_encoding = detect_encoding(path)
     read_path = path
     if encoding != "utf-8":
         read_path = transcode_to_utf8(path, encoding, tmp_dir / f"{tag}.csv")
         encoding = "utf-8"
     headers, delimiter = read_header(read_path, encoding)
-    mapping = map_headers(source, headers)
-    _require(source, mapping, headers)
     names = [f"c{i}" for i in range(len(headers))]
     columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
     rejects = f"_rejects_{tag}"
@@ -125,10 +120,12 @@ def csv_plan(source: Source, path: Path, tmp_dir: Path, tag: str) -> ReadPlan:
     relation = f"(select *, row_number() over () + 1 as _line_number, false as _malformed from {read})"
     return ReadPlan(
         relation=relation,
-        raw={canonical: names[i] for i, canonical in mapping.items()},
+        columns=list(zip(headers, names, strict=True)),
         raw_record=_json_object([(h or f"column_{i + 1}", names[i]) for i, h in enumerate(headers)]),
         malformed_reason="null",
         rejects_table=rejects,
+        encoding=source_encoding,
+        delimiter=delimiter,
     )
 
 
@@ -138,8 +135,6 @@ def parquet_plan(source: Source, path: Path, con: duckdb.DuckDBPyConnection) -> 
     except duckdb.Error as exc:
         raise FileProblem(f"not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
     headers = [row[0] for row in described]
-    mapping = map_headers(source, headers)
-    _require(source, mapping, headers)
     names = [f"c{i}" for i in range(len(headers))]
     select = ", ".join(f"{quote_ident(h)}::varchar as {n}" for h, n in zip(headers, names, strict=True))
     relation = (
@@ -148,9 +143,11 @@ def parquet_plan(source: Source, path: Path, con: duckdb.DuckDBPyConnection) -> 
     )
     return ReadPlan(
         relation=relation,
-        raw={canonical: names[i] for i, canonical in mapping.items()},
+        columns=list(zip(headers, names, strict=True)),
         raw_record=_json_object(list(zip(headers, names, strict=True))),
         malformed_reason="null",
+        encoding="binary",
+        file_format="parquet",
     )
 
 
@@ -174,8 +171,6 @@ def jsonl_plan(source: Source, path: Path, con: duckdb.DuckDBPyConnection) -> Re
         raise FileProblem(f"not a readable JSON lines file ({str(exc).splitlines()[0]})") from exc
     if not keys:
         raise FileProblem("no JSON object found in the file")
-    grouped = map_keys(source, keys)
-    _require(source, {i: canonical for i, canonical in enumerate(grouped)}, keys)
     relation = (
         f"(select line, _line_number, _j, _j is null as _malformed from ("
         f"select line, row_number() over () as _line_number, case when {valid} then line::json end as _j "
@@ -183,16 +178,22 @@ def jsonl_plan(source: Source, path: Path, con: duckdb.DuckDBPyConnection) -> Re
     )
     return ReadPlan(
         relation=relation,
-        raw={
-            canonical: "coalesce(" + ", ".join(f"_j ->> {quote_literal(k)}" for k in spelled) + ")"
-            for canonical, spelled in grouped.items()
-        },
+        columns=[(k, f"_j ->> {quote_literal(k)}") for k in keys],
         raw_record="to_json(line)::varchar",
         malformed_reason="'not a JSON object: ' || left(line, 200)",
+        file_format="json",
     )
 
 
-def plan_for(source: Source, path: Path, con: duckdb.DuckDBPyConnection, tmp_dir: Path, tag: str) -> ReadPlan:
+def plan_for(
+    source: Source,
+    path: Path,
+    con: duckdb.DuckDBPyConnection,
+    tmp_dir: Path,
+    tag: str,
+    options: ReadOptions = DEFAULT_OPTIONS,
+) -> ReadPlan:
+    """How to read `path` as text columns. No header mapping here (see `ingestion.mapping.map_plan`)."""
     fmt = file_format(path)
     if fmt in ("csv", "csv.gz"):
         return csv_plan(source, path, tmp_dir, tag)
