@@ -1,9 +1,11 @@
 """Load every new landing file into the raw layer, with lineage, nothing lost (contract sections 2 and 3).
 
-`ingest(landing_dir, warehouse_path, source_tz)` is the entry point (used by the Dagster `raw_*` assets and
-`nps ingest`). One run is one DuckDB transaction: killed part-way, the warehouse is as it was and the next
-run loads the same files again. A file that cannot be read at all is logged `failed` and the others load;
-if DuckDB itself fails on a file mid-run, the transaction is rolled back and the run is redone without it.
+`ingest(landing_dir, warehouse_path, source_tz, sources_file=…, as_of=…)` is the entry point (used by the
+Dagster `raw_*` assets). Each file is mapped by its `sources.yml` entry (`ingestion.sources_file`,
+`ingestion.mapping`) and checked in one DuckDB pass (`ingestion.validate`). One run is one DuckDB
+transaction: killed part-way, the warehouse is as it was and the next run loads the same files again. A
+file that cannot be read at all is logged `failed` and the others load; if DuckDB itself fails on a file
+mid-run, the transaction is rolled back and the run is redone without it.
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ from pathlib import Path
 import duckdb
 
 from ingestion.columns import SOURCES, Source
-from ingestion.mapping import map_plan
+from ingestion.dates import OrderDecision
+from ingestion.decode import DEFAULT_OPTIONS, ReadOptions
+from ingestion.mapping import FileMapping, date_order_text, decide_orders, map_plan
 from ingestion.readers import FileProblem, ReadPlan, plan_for
 from ingestion.schema import ensure_schema
-from ingestion.validate import quote_ident, quote_literal, reason_select, text_select, typed_select
+from ingestion.sources_file import SourcesConfig, entry_for, load_sources_file
+from ingestion.sql import quote_ident, quote_literal
+from ingestion.validate import checked_sql
 
 IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload")
 
@@ -47,12 +53,41 @@ class FileResult:
     rows_rejected: int = 0
     reason: str | None = None
     file_id: int | None = None
+    values_rejected: int = 0  # optional fields emptied, listed in quality.rejected_values
+    encoding: str | None = None
+    delimiter: str | None = None
+    profile: str | None = None
+    date_order: str | None = None  # e.g. `mdy`, or `sent_at=dmy, churned_at=mdy`; None without numeric dates
+    score_min: int | None = None  # the observed NPS score range of the loaded rows (surveys)
+    score_max: int | None = None
+    most_common_reason: str | None = None  # reason_code of the most frequent row reject
+
+    @property
+    def rejected_share(self) -> float:
+        return self.rows_rejected / self.rows_in_file if self.rows_in_file else 0.0
+
+
+@dataclass(frozen=True)
+class TooManyRejected:
+    file_name: str
+    share: float
+    most_common_reason: str | None
 
 
 @dataclass
 class IngestReport:
     run_id: str
     files: list[FileResult] = field(default_factory=list)
+    max_rejected_share: float = 0.10
+
+    def too_many_rejected(self, max_share: float | None = None) -> list[TooManyRejected]:
+        """Loaded files with more than `max_share` (default: the run's) of their rows rejected: blocking."""
+        limit = self.max_rejected_share if max_share is None else max_share
+        return [
+            TooManyRejected(f.file_name, f.rejected_share, f.most_common_reason)
+            for f in self.files
+            if f.status == "loaded" and f.rejected_share > limit
+        ]
 
     @property
     def failed(self) -> list[FileResult]:
@@ -70,13 +105,17 @@ class IngestReport:
             "files_failed": sum(f.status == "failed" for f in chosen),
             "rows_loaded": sum(f.rows_loaded for f in chosen),
             "rows_rejected": sum(f.rows_rejected for f in chosen),
+            "values_rejected": sum(f.values_rejected for f in chosen),
         }
 
     def lines(self) -> list[str]:
         out = []
         for f in self.files:
             if f.status == "loaded":
-                out.append(f"loaded   {f.file_name}: {f.rows_loaded:,} rows, {f.rows_rejected:,} rejected")
+                out.append(
+                    f"loaded   {f.file_name}: {f.rows_loaded:,} rows, {f.rows_rejected:,} rejected, "
+                    f"{f.values_rejected:,} values emptied"
+                )
             elif f.status == "skipped_duplicate":
                 out.append(f"skipped  {f.file_name}: same content as a file loaded before")
             else:
@@ -129,19 +168,33 @@ def _known_files(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, int, d
     return by_stat, seen, loaded
 
 
-def _checked_sql(source: Source, plan: ReadPlan, mapped: dict[str, str]) -> str:
-    """One pass over the file: text → typed values → first failing check, raw record kept for rejects."""
-    typed = ", ".join(quote_ident(c.name) for c in source.columns)
-    return f"""
-        select {typed}, _line_number, _reason_code, _reason_field, _reason,
-               case when _reason_code is not null then {plan.raw_record} end as _raw_record
-        from (
-            select *, {", ".join(reason_select(source, plan.malformed_reason))}
-            from (
-                select *, {", ".join(typed_select(source))}
-                from (select *, {", ".join(text_select(source, mapped))} from {plan.relation})
-            )
-        )"""
+@dataclass(frozen=True)
+class RunContext:
+    """What every file of one run shares."""
+
+    run_id: str
+    loaded_at: str  # SQL timestamptz literal
+    as_of: str  # SQL timestamptz literal: later than a day after it is an implausible timestamp
+    source_tz: str
+    sources_config: SourcesConfig
+    tmp_dir: Path
+
+
+def _ts_literal(moment: datetime) -> str:
+    return f"'{moment.astimezone(UTC).isoformat()}'::timestamptz"
+
+
+def _checked_sql(source: Source, plan: ReadPlan, mapping: FileMapping, orders: dict[str, OrderDecision], as_of: str):
+    """One pass over the file: text → typed values → row reason and value rejects, raw record kept for rejects."""
+    return checked_sql(
+        source,
+        plan.relation,
+        mapping.mapped,
+        raw_record=plan.raw_record,
+        malformed_reason=plan.malformed_reason,
+        orders={name: d.order for name, d in orders.items()},
+        as_of=as_of,
+    )
 
 
 def _fix_line_numbers(con: duckdb.DuckDBPyConnection, rejects: str) -> int:
@@ -165,20 +218,26 @@ def _load_file(
     file: LandingFile,
     plan: ReadPlan,
     *,
-    mapped: dict[str, str],
+    mapping: FileMapping,
+    orders: dict[str, OrderDecision],
     file_id: int,
     sha: str,
-    run_id: str,
-    loaded_at: str,
+    context: RunContext,
 ) -> FileResult:
     source = SOURCES[file.source]
-    con.execute(f"create or replace temp table _checked as {_checked_sql(source, plan, mapped)}")
+    run_id, loaded_at = context.run_id, context.loaded_at
+    sql = _checked_sql(source, plan, mapping, orders, context.as_of)
+    con.execute(f"create or replace temp table _checked as {sql}")
     dropped = _fix_line_numbers(con, plan.rejects_table) if plan.rejects_table else 0
-    lineage = f"{file_id}, {quote_literal(file.file_name)}, {quote_literal(sha)}, _line_number, {loaded_at}"
+    lineage = (
+        f"{file_id}, {quote_literal(file.file_name)}, {quote_literal(sha)}, {_ts_literal(file.mtime)}, "
+        f"_line_number, {loaded_at}"
+    )
     columns = ", ".join(quote_ident(c.name) for c in source.columns)
     con.execute(f"""
-        insert into raw.{source.table} ({columns}, _file_id, _file_name, _file_sha256, _line_number, _loaded_at)
-        select {columns}, {lineage} from _checked where _reason_code is null order by _line_number""")
+        insert into raw.{source.table}
+            ({columns}, attributes, _file_id, _file_name, _file_sha256, _file_mtime, _line_number, _loaded_at)
+        select {columns}, _attributes, {lineage} from _checked where _reason_code is null order by _line_number""")
     prefix = f"{quote_literal(file.file_name + ', line ')} || _line_number || ': '"
     common = f"{quote_literal(run_id)}, {file_id}, {quote_literal(file.source)}, {quote_literal(file.file_name)}"
     con.execute(f"""
@@ -193,29 +252,55 @@ def _load_file(
                        || string_agg(distinct error_message, '; '),
                    to_json(any_value(csv_line))::varchar, {loaded_at}
             from {plan.rejects_table} group by line order by line""")
-    loaded, rejected = con.execute(
-        "select count(*) filter (where _reason_code is null), count(*) filter (where _reason_code is not null) "
-        "from _checked"
-    ).fetchall()[0]
+    con.execute(f"""
+        insert into quality.rejected_values
+            (run_id, file_id, source, file_name, line_number, field, value, reason_code, reason, loaded_at)
+        select {common}, _line_number, v.field, v.value, v.code, {prefix} || v.reason, {loaded_at}
+        from (select _line_number, unnest(_value_rejects) as v from _checked where _reason_code is null)
+        order by _line_number, v.field""")
+    score = "nps_score" if any(c.name == "nps_score" for c in source.columns) else "null::integer"
+    loaded, rejected, values_rejected, score_min, score_max = con.execute(f"""
+        select count(*) filter (where _reason_code is null), count(*) filter (where _reason_code is not null),
+               coalesce(sum(len(_value_rejects)), 0), min({score}), max({score})
+        from _checked""").fetchall()[0]
+    top = con.execute(
+        "select reason_code from quality.rejected_rows where file_id = ? group by 1 order by count(*) desc, 1 limit 1",
+        [file_id],
+    ).fetchall()
     return FileResult(
         file.source,
         file.file_name,
         "loaded",
         sha,
-        loaded + rejected + dropped,
-        loaded,
-        rejected + dropped,
-        None,
-        file_id,
+        rows_in_file=loaded + rejected + dropped,
+        rows_loaded=loaded,
+        rows_rejected=rejected + dropped,
+        file_id=file_id,
+        values_rejected=int(values_rejected),
+        encoding=plan.encoding,
+        delimiter=plan.delimiter,
+        profile=mapping.profile.name,
+        date_order=date_order_text(orders),
+        score_min=score_min,
+        score_max=score_max,
+        most_common_reason=top[0][0] if top else None,
     )
 
 
-def _log(con: duckdb.DuckDBPyConnection, result: FileResult, file: LandingFile, run_id: str, loaded_at: str) -> None:
+LOG_COLUMNS = (
+    "file_id, run_id, source, file_name, file_sha256, file_size, file_mtime, status, rows_in_file, rows_loaded, "
+    "rows_rejected, reason, loaded_at, values_rejected, encoding, delimiter, profile, date_order, score_min, "
+    "score_max, most_common_reason"
+)
+
+
+def _log(con: duckdb.DuckDBPyConnection, result: FileResult, file: LandingFile, context: RunContext) -> None:
     con.execute(
-        f"insert into quality.ingestion_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {loaded_at})",
+        f"insert into quality.ingestion_log ({LOG_COLUMNS}) "
+        f"values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {context.loaded_at}, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             result.file_id,
-            run_id,
+            context.run_id,
             result.source,
             result.file_name,
             result.file_sha256,
@@ -226,20 +311,94 @@ def _log(con: duckdb.DuckDBPyConnection, result: FileResult, file: LandingFile, 
             result.rows_loaded,
             result.rows_rejected,
             result.reason,
+            result.values_rejected,
+            result.encoding,
+            result.delimiter,
+            result.profile,
+            result.date_order,
+            result.score_min,
+            result.score_max,
+            result.most_common_reason,
         ],
     )
+
+
+def _read_options(entry) -> ReadOptions:
+    if entry is None:
+        return DEFAULT_OPTIONS
+    return ReadOptions(encoding=entry.entry.encoding, sheet=entry.entry.sheet)
+
+
+def _plan_and_load(
+    con: duckdb.DuckDBPyConnection, file: LandingFile, *, file_id: int, sha: str, context: RunContext
+) -> FileResult:
+    """Read, map and load one file. A file that cannot be read or mapped is a `failed` result; a DuckDB
+    error while loading raises `_RedoWithout` (the run is redone without the file)."""
+    source = SOURCES[file.source]
+    result = FileResult(file.source, file.file_name, "failed", sha, file_id=file_id)
+    entry = entry_for(context.sources_config, file.source, file.file_name.split("/", 1)[1])
+    con.execute(f"set TimeZone = {quote_literal(context.source_tz)}")
+    try:
+        plan = plan_for(source, file.path, con.cursor(), context.tmp_dir, f"f{file_id}", _read_options(entry))
+        mapping = map_plan(source, plan, entry, con)
+        result.encoding, result.delimiter, result.profile = plan.encoding, plan.delimiter, mapping.profile.name
+        con.execute(f"set TimeZone = {quote_literal(mapping.timezone or context.source_tz)}")  # naive timestamps
+        orders = decide_orders(con, mapping, plan.relation, file.file_name)
+    except FileProblem as problem:
+        result.reason = str(problem)
+        return result
+    except (OSError, EOFError, UnicodeError) as exc:
+        result.reason = f"cannot read the file: {exc}"
+        return result
+    try:
+        return _load_file(con, file, plan, mapping=mapping, orders=orders, file_id=file_id, sha=sha, context=context)
+    except (duckdb.Error, OSError, EOFError) as exc:
+        raise _RedoWithout(file.file_name, f"cannot read the file: {str(exc).splitlines()[0]}") from exc
+
+
+def _version_key(source: Source) -> str:
+    kinds = {c.name: c.kind for c in source.columns}
+    parts = [
+        f"strftime(timezone('UTC', {quote_ident(n)}), '%Y-%m-%dT%H:%M:%SZ')"
+        if kinds[n] == "timestamp"
+        else f"{quote_ident(n)}::varchar"
+        for n in source.versions_by
+    ]
+    return parts[0] if len(parts) == 1 else "concat_ws(' @ ', " + ", ".join(parts) + ")"
+
+
+def refresh_superseded_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """`quality.superseded_rows` recomputed from raw: every row whose version key has a newer row, newest
+    by (_file_mtime, _file_name, _line_number) whatever order the files arrived in."""
+    con.execute("delete from quality.superseded_rows")
+    for source in SOURCES.values():
+        key = _version_key(source)
+        order = "_file_mtime desc nulls last, _file_name desc, _line_number desc"
+        con.execute(f"""
+            insert into quality.superseded_rows
+            select {quote_literal(source.name)}, key, _file_id, _file_name, _line_number,
+                   winner_file_id, winner_file, winner_line
+            from (
+                select {key} as key, _file_id, _file_name, _line_number,
+                       row_number() over w as version_rank,
+                       first_value(_file_id) over w as winner_file_id,
+                       first_value(_file_name) over w as winner_file,
+                       first_value(_line_number) over w as winner_line
+                from raw.{source.table}
+                window w as (partition by {key} order by {order})
+            )
+            where version_rank > 1
+            order by key, _file_name, _line_number""")
 
 
 def _run_once(
     con: duckdb.DuckDBPyConnection,
     files: list[LandingFile],
     failed: dict[str, str],
-    run_id: str,
-    tmp_dir: Path,
+    context: RunContext,
     on_file_done: Callable[[FileResult], None] | None,
 ) -> list[FileResult]:
     ensure_schema(con)
-    loaded_at = f"'{datetime.now(UTC).isoformat()}'::timestamptz"
     by_stat, seen, loaded_shas = _known_files(con)
     next_id = con.execute("select coalesce(max(file_id), 0) + 1 from quality.ingestion_log").fetchall()[0][0]
     results: list[FileResult] = []
@@ -254,65 +413,63 @@ def _run_once(
             result.status = "skipped_duplicate"
             result.reason = "same sha256 as a file loaded before"
         else:
-            try:
-                plan = plan_for(SOURCES[file.source], file.path, con.cursor(), tmp_dir, f"f{next_id}")
-                mapped = map_plan(SOURCES[file.source], plan)
-            except FileProblem as problem:
-                result.reason = str(problem)
-            except (OSError, EOFError, UnicodeError) as exc:
-                result.reason = f"cannot read the file: {exc}"
-            else:
-                try:
-                    result = _load_file(
-                        con, file, plan, mapped=mapped, file_id=next_id, sha=sha, run_id=run_id, loaded_at=loaded_at
-                    )
-                except (duckdb.Error, OSError, EOFError) as exc:
-                    raise _RedoWithout(file.file_name, f"cannot read the file: {str(exc).splitlines()[0]}") from exc
+            result = _plan_and_load(con, file, file_id=next_id, sha=sha, context=context)
+            if result.status == "loaded":
                 loaded_shas.add(sha)
-        _log(con, result, file, run_id, loaded_at)
+        _log(con, result, file, context)
         seen.add((file.file_name, sha))
         results.append(result)
         next_id += 1
         if on_file_done is not None:
             on_file_done(result)
+    refresh_superseded_rows(con)
     return results
 
 
 def ingest(
     landing_dir: Path,
-    warehouse_path: Path | None = None,
+    warehouse_path: Path,
     source_tz: str = "UTC",
     sources: Iterable[str] | None = None,
     *,
-    con: duckdb.DuckDBPyConnection | None = None,
+    sources_file: Path | None = None,
+    as_of: datetime | None = None,
+    max_rejected_share: float = 0.10,
     on_file_done: Callable[[FileResult], None] | None = None,
     memory_limit: str | None = None,
 ) -> IngestReport:
     """Load every new file of `sources` (default all) into `raw`, in one transaction.
 
-    Pass `con` to use an open read-write connection (the pipeline's), else `warehouse_path` is opened.
+    `sources_file` is the `sources.yml` (default `<landing>/sources.yml`; none is fine); an invalid one raises
+    `SourcesFileError` before anything is read. `as_of` (default now) bounds plausible timestamps.
+    `max_rejected_share` is what `IngestReport.too_many_rejected()` judges files by (the caller blocks on it).
     `on_file_done` is called after each file inside the transaction (progress; tests kill the run there).
-    `memory_limit` (e.g. "4GB") caps DuckDB's memory on a connection opened here; beyond it DuckDB spills.
+    `memory_limit` (e.g. "4GB") caps DuckDB's memory; beyond it DuckDB spills.
     """
-    if con is None and warehouse_path is None:
-        raise ValueError("give warehouse_path or con")
     unknown = set(sources or ()) - set(SOURCES)
     if unknown:
         raise ValueError(f"unknown source(s) {sorted(unknown)}: choose from {', '.join(SOURCES)}")
-    own = con is None
-    if own:
-        Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(warehouse_path), config={"memory_limit": memory_limit} if memory_limit else {})
-    report = IngestReport(run_id=uuid.uuid4().hex[:12])
+    config = load_sources_file(Path(sources_file) if sources_file else Path(landing_dir) / "sources.yml")
+    Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse_path), config={"memory_limit": memory_limit} if memory_limit else {})
+    report = IngestReport(run_id=uuid.uuid4().hex[:12], max_rejected_share=max_rejected_share)
     try:
         con.execute(f"set TimeZone = {quote_literal(source_tz)}")
         files = discover(Path(landing_dir), sources)
         failed: dict[str, str] = {}
         with tempfile.TemporaryDirectory(prefix="nps-ingest-") as tmp:
+            context = RunContext(
+                run_id=report.run_id,
+                loaded_at=_ts_literal(datetime.now(UTC)),
+                as_of=_ts_literal(as_of or datetime.now(UTC)),
+                source_tz=source_tz,
+                sources_config=config,
+                tmp_dir=Path(tmp),
+            )
             while True:
                 con.execute("begin transaction")
                 try:
-                    report.files = _run_once(con, files, failed, report.run_id, Path(tmp), on_file_done)
+                    report.files = _run_once(con, files, failed, context, on_file_done)
                     con.execute("commit")
                     break
                 except _RedoWithout as redo:
@@ -322,7 +479,5 @@ def ingest(
                     con.execute("rollback")
                     raise
     finally:
-        con.execute("set TimeZone = 'UTC'")
-        if own:
-            con.close()
+        con.close()
     return report

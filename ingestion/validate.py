@@ -87,9 +87,9 @@ def typed_expr(column: Column, t: str, order: DateOrder = "dmy") -> str:
 _UNPARSEABLE = {
     "timestamp": (
         "unparseable_timestamp",
-        "is not a timestamp (ISO 8601, dd/mm/yyyy or mm/dd/yyyy HH:MM[:SS] in the file's date order)",
+        "is not a timestamp (ISO 8601, dd/mm/yyyy or mm/dd/yyyy HH:MM[:SS] in the date order of the file)",
     ),
-    "date": ("unparseable_date", "is not a date (yyyy-mm-dd, dd/mm/yyyy or mm/dd/yyyy in the file's date order)"),
+    "date": ("unparseable_date", "is not a date (yyyy-mm-dd, dd/mm/yyyy or mm/dd/yyyy in the date order of the file)"),
     "integer": ("unparseable_integer", "is not a whole number"),
     "decimal": ("unparseable_decimal", "is not a decimal number with at most 2 decimals"),
     "duration": ("unparseable_duration", "is not a duration (whole seconds or HH:MM:SS)"),
@@ -230,7 +230,7 @@ def checked_sql(
         select {", ".join(f"{sql} as {quote_ident(c.name)}" for sql, c in zip(out, source.columns, strict=True))},
                _line_number, _reason_code, _reason_field, _reason,
                case when _reason_code is not null then {raw_record} end as _raw_record,
-               case when _reason_code is null then list_filter({reject_list}, x -> x is not null) end
+               case when _reason_code is null then list_filter({reject_list}, lambda x: x is not null) end
                    as _value_rejects,
                _attributes
         from (
