@@ -41,6 +41,8 @@ _C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
 # In a Latin-1 view of mixed bytes: a UTF-8 sequence, or one non-ASCII byte.
 _TOKEN = re.compile(_UTF8_SEQ.decode("latin-1") + r"|[\x80-\xff]")
 _C1 = re.compile(r"[\x80-\x9f]")
+_UNDEFINED_TEXT = re.compile("[\x81\x8d\x8f\x90\x9d]")
+_UNDEFINED_AS_CP850 = str.maketrans({chr(b): bytes([b]).decode("cp850") for b in b"\x81\x8d\x8f\x90\x9d"})
 # Windows-1252 readings of 0x80–0x9F that can end a word (closing quotes, ellipsis, dashes, ™, ›, ž, š...).
 _WORD_END_CP1252 = frozenset("’”…–—™›šžœŸŠŽŒƒ")
 
@@ -131,7 +133,15 @@ def repair_c1(text: str, cp850_rule: bool, used: set[str]) -> str:
         used.add(codec)
         return out
 
+    if cp850_rule and _UNDEFINED_TEXT.search(text):
+        used.add("cp850")
+        text = text.translate(_UNDEFINED_AS_CP850)  # context-free: done at C speed before the per-byte rule
     return _C1.sub(one, text)
+
+
+def _has_utf8_sequences(chunk: bytes) -> bool:
+    """Whether bytes that are not all valid UTF-8 still hold some valid multi-byte UTF-8 sequence."""
+    return not chunk.decode("utf-8", errors="replace").replace("\ufffd", "").isascii()
 
 
 def detect(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> Detected:
@@ -156,12 +166,13 @@ def detect(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> Detected:
                 chunk.decode("utf-8")
             except UnicodeDecodeError:
                 utf8_ok = False
-                single = UTF8_SEQ.sub(b"", chunk)
-                multibyte = multibyte or len(single) < len(chunk)
+                has_utf8 = _has_utf8_sequences(chunk)
+                single = UTF8_SEQ.sub(b"", chunk) if has_utf8 else chunk
+                multibyte = multibyte or has_utf8
                 undefined = undefined or _UNDEFINED.search(single) is not None
             else:
                 multibyte = True
-                c1_in_utf8 = c1_in_utf8 or _C1_UTF8.search(chunk) is not None
+                c1_in_utf8 = c1_in_utf8 or (b"\xc2" in chunk and _C1_UTF8.search(chunk) is not None)
     mixed_endings = sum(1 for n in endings.values() if n) > 1 or endings["cr"] > 0
     if utf8_ok:
         label = "utf-8-sig" if head.startswith(UTF8_BOM) else "utf-8"
@@ -180,7 +191,11 @@ def _decoded_chunks(path: Path, detected: Detected, used: set[str]) -> Iterator[
                 try:
                     text = chunk.decode("utf-8")
                 except UnicodeDecodeError:
-                    yield repair_text(chunk.decode("latin-1"), detected.cp850_rule, used)
+                    if _has_utf8_sequences(chunk):
+                        yield repair_text(chunk.decode("latin-1"), detected.cp850_rule, used)
+                    else:  # single-byte text: only 0x80–0x9F depend on their neighbours
+                        used.add("cp1252")
+                        yield repair_c1(chunk.decode("latin-1"), detected.cp850_rule, used)
                 else:
                     if not chunk.isascii():
                         used.add("utf-8")

@@ -39,7 +39,9 @@ class ReadPlan:
     raw_record: str  # SQL: the whole record as read, as JSON text
     malformed_reason: str  # SQL: why a record is malformed (used where `_malformed`)
     rejects_table: str | None = None  # DuckDB's CSV rejects for records with a wrong number of fields
-    encoding: str = "utf-8"  # what `quality.ingestion_log.encoding` says, e.g. `cp1252+cp850 (repaired)`
+    encoding: str = (
+        "utf-8"  # for `quality.ingestion_log.encoding`, e.g. `cp1252+cp850 (repaired)`; `binary`: Parquet, xlsx
+    )
     delimiter: str | None = None  # CSV only
     file_format: str = "csv"  # csv | parquet | json | xlsx (JSON columns may spell one canonical column twice)
 
@@ -162,7 +164,7 @@ def xlsx_plan(path: Path, tmp_dir: Path, tag: str, options: ReadOptions = DEFAUL
                 writer.writerow([cell_text(v).replace("\r\n", "\n").replace("\r", "\n") for v in row])
     except CalamineError as exc:
         raise FileProblem(f"not a readable .xlsx workbook ({exc})") from exc
-    return _csv_relation(out, tag, encoding="xlsx", file_format_name="xlsx")
+    return _csv_relation(out, tag, encoding="binary", file_format_name="xlsx")
 
 
 def parquet_plan(path: Path, con: duckdb.DuckDBPyConnection, tmp_dir: Path, tag: str) -> ReadPlan:
