@@ -11,6 +11,8 @@ mid-run, the transaction is rolled back and the run is redone without it.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable
@@ -40,13 +42,14 @@ class LandingFile:
     file_name: str  # relative to the landing folder, with `/`
     size: int
     mtime: datetime
+    problem: str | None = None  # why it is never read (a symbolic link leaving the landing folder, a FIFO...)
 
 
 @dataclass
 class FileResult:
     source: str
     file_name: str
-    status: str  # loaded | skipped_duplicate | failed
+    status: str  # loaded | skipped_duplicate | failed | deferred
     file_sha256: str | None = None
     rows_in_file: int = 0
     rows_loaded: int = 0
@@ -118,38 +121,86 @@ class IngestReport:
                 )
             elif f.status == "skipped_duplicate":
                 out.append(f"skipped  {f.file_name}: same content as a file loaded before")
+            elif f.status == "deferred":
+                out.append(f"deferred {f.file_name}: {f.reason}")
             else:
                 out.append(f"FAILED   {f.file_name}: {f.reason}")
         return out
 
 
 class _RedoWithout(Exception):
-    def __init__(self, file_name: str, reason: str) -> None:
+    def __init__(self, file_name: str, reason: str, status: str = "failed") -> None:
         super().__init__(reason)
         self.file_name = file_name
         self.reason = reason
+        self.status = status  # failed | deferred
+
+
+def _unsafe(path: Path, root: Path) -> str | None:
+    """Why `path` must not be read (decided from lstat/stat, nothing is opened), or None for a regular file
+    or a symbolic link that stays inside the landing folder `root` (resolved)."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        target = Path(os.path.realpath(path))
+        if not target.is_relative_to(root):
+            return f"symbolic link to {target} leaves the landing folder: not followed"
+        try:
+            info = target.stat()
+        except OSError:
+            return f"symbolic link to {target}, which does not exist"
+        if not stat.S_ISREG(info.st_mode):
+            return f"symbolic link to {target}, which is not a regular file: not read"
+        return None
+    if stat.S_ISREG(info.st_mode):
+        return None
+    kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "a device"
+    return f"{kind}, not a regular file: never read"
+
+
+def _landing_entries(folder: Path) -> Iterable[Path]:
+    """Every file, link or special file under `folder`, without following symbolic links to folders
+    (a link to a folder is returned itself, to be refused)."""
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        here = Path(dirpath)
+        for name in dirnames:
+            if (here / name).is_symlink():
+                yield here / name
+        for name in filenames:
+            yield here / name
 
 
 def discover(landing_dir: Path, sources: Iterable[str] | None = None) -> list[LandingFile]:
     """Files under `<landing>/<source>/`, per source in order of modification time, then name.
-    Hidden files and partial downloads (`.tmp`, `.part`…) are not considered."""
+    Hidden files and partial downloads (`.tmp`, `.part`…) are not considered. Symbolic links leaving the
+    landing folder, FIFOs and devices are listed with `problem` set (to be logged `failed`), never opened."""
+    root = Path(os.path.realpath(landing_dir))
     found: list[LandingFile] = []
     for name in sources or SOURCES:
         folder = Path(landing_dir) / name
         if not folder.is_dir():
             continue
         files = []
-        for path in folder.rglob("*"):
-            if not path.is_file() or path.name.startswith(".") or path.name.lower().endswith(IGNORED_SUFFIXES):
+        for path in _landing_entries(folder):
+            if path.name.startswith(".") or path.name.lower().endswith(IGNORED_SUFFIXES):
                 continue
-            stat = path.stat()
-            mtime = datetime.fromtimestamp(stat.st_mtime, UTC)
-            files.append(LandingFile(name, path, path.relative_to(landing_dir).as_posix(), stat.st_size, mtime))
+            try:
+                problem = _unsafe(path, root)
+                info = path.lstat() if problem else path.stat()
+            except FileNotFoundError:
+                continue  # removed since it was listed
+            mtime = datetime.fromtimestamp(info.st_mtime, UTC)
+            relative = path.relative_to(landing_dir).as_posix()
+            files.append(LandingFile(name, path, relative, info.st_size, mtime, problem))
         found.extend(sorted(files, key=lambda f: (f.mtime, f.file_name)))
     return found
 
 
 def sha256_of(path: Path) -> str:
+    """The sha256 of a regular file's bytes. Anything else (a FIFO, a device) is never opened: its digest
+    is that of a marker naming its kind, so callers that only compare digests keep working."""
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        return hashlib.sha256(f"not a regular file: mode {mode:o}".encode()).hexdigest()
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 22):
@@ -157,15 +208,25 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _known_files(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, int, datetime], str], set, set]:
+@dataclass(frozen=True)
+class _Known:
+    seen: set[tuple[str, str]]  # (file name, sha256) logged loaded or skipped: not new
+    loaded: set[str]  # sha256 of loaded files
+    failed: set[tuple[str, str | None, str]]  # (file name, sha256, reason) logged failed: not logged again
+
+
+def _known_files(con: duckdb.DuckDBPyConnection) -> _Known:
+    """What earlier runs logged. No size+mtime shortcut: every file is hashed (a rewrite that keeps the size
+    and mtime is new content)."""
     rows = con.execute(
-        "select file_name, file_size, file_mtime, file_sha256, status from quality.ingestion_log "
-        "where status in ('loaded', 'skipped_duplicate')"
+        "select file_name, file_sha256, status, reason from quality.ingestion_log "
+        "where status in ('loaded', 'skipped_duplicate', 'failed')"
     ).fetchall()
-    by_stat = {(r[0], r[1], r[2]): r[3] for r in rows}
-    seen = {(r[0], r[3]) for r in rows}
-    loaded = {r[3] for r in rows if r[4] == "loaded"}
-    return by_stat, seen, loaded
+    return _Known(
+        seen={(r[0], r[1]) for r in rows if r[2] != "failed"},
+        loaded={r[1] for r in rows if r[2] == "loaded"},
+        failed={(r[0], r[1], r[3]) for r in rows if r[2] == "failed"},
+    )
 
 
 @dataclass(frozen=True)
@@ -391,33 +452,70 @@ def refresh_superseded_rows(con: duckdb.DuckDBPyConnection) -> None:
             order by key, _file_name, _line_number""")
 
 
+def _changed(file: LandingFile) -> str | None:
+    """Why `file` is not as `discover` saw it (size or mtime changed, removed), or None."""
+    try:
+        info = file.path.stat()
+    except FileNotFoundError:
+        return "removed while it was read"
+    if info.st_size != file.size or datetime.fromtimestamp(info.st_mtime, UTC) != file.mtime:
+        return "changed while it was read (size or modification time): a later run loads it"
+    return None
+
+
+def _gate(file: LandingFile, settle_seconds: float, now: datetime) -> tuple[str, str] | None:
+    """(status, reason) for a file that is not read at all this run, decided without opening it."""
+    if file.problem is not None:
+        return "failed", file.problem
+    age = (now - file.mtime).total_seconds()
+    if settle_seconds > 0 and age < settle_seconds:
+        return "deferred", f"changed {max(age, 0):.0f} s ago, less than NPS_FILE_SETTLE_SECONDS={settle_seconds:g}"
+    return None
+
+
 def _run_once(
     con: duckdb.DuckDBPyConnection,
     files: list[LandingFile],
-    failed: dict[str, str],
+    redo: dict[str, tuple[str, str]],
     context: RunContext,
     on_file_done: Callable[[FileResult], None] | None,
+    settle_seconds: float = 0,
 ) -> list[FileResult]:
     ensure_schema(con)
-    by_stat, seen, loaded_shas = _known_files(con)
+    now = datetime.now(UTC)
+    known = _known_files(con)
     next_id = con.execute("select coalesce(max(file_id), 0) + 1 from quality.ingestion_log").fetchall()[0][0]
     results: list[FileResult] = []
     for file in files:
-        sha = by_stat.get((file.file_name, file.size, file.mtime)) or sha256_of(file.path)
-        if (file.file_name, sha) in seen:
-            continue  # logged by an earlier run: not new
-        result = FileResult(file.source, file.file_name, "failed", sha, file_id=next_id)
-        if file.file_name in failed:
-            result.reason = failed[file.file_name]
-        elif sha in loaded_shas:
+        result = FileResult(file.source, file.file_name, "failed", None, file_id=next_id)
+        gated = _gate(file, settle_seconds, now)
+        if gated is None:
+            try:
+                result.file_sha256 = sha = sha256_of(file.path)
+            except FileNotFoundError:
+                gated = ("deferred", "removed while it was read")
+            else:
+                if (file.file_name, sha) in known.seen:
+                    continue  # logged by an earlier run: not new
+                gated = redo.get(file.file_name) or (("deferred", why) if (why := _changed(file)) else None)
+        if gated is not None:
+            result.status, result.reason = gated
+        elif sha in known.loaded:
             result.status = "skipped_duplicate"
             result.reason = "same sha256 as a file loaded before"
         else:
             result = _plan_and_load(con, file, file_id=next_id, sha=sha, context=context)
             if result.status == "loaded":
-                loaded_shas.add(sha)
+                if why := _changed(file):
+                    raise _RedoWithout(file.file_name, why, status="deferred")
+                known.loaded.add(sha)
+        if result.status == "failed" and (file.file_name, result.file_sha256, result.reason) in known.failed:
+            continue  # the same content failed for the same reason before: logged once
         _log(con, result, file, context)
-        seen.add((file.file_name, sha))
+        if result.status in ("loaded", "skipped_duplicate"):
+            known.seen.add((file.file_name, result.file_sha256))
+        elif result.status == "failed":
+            known.failed.add((file.file_name, result.file_sha256, result.reason))
         results.append(result)
         next_id += 1
         if on_file_done is not None:
@@ -437,6 +535,7 @@ def ingest(
     max_rejected_share: float = 0.10,
     on_file_done: Callable[[FileResult], None] | None = None,
     memory_limit: str | None = None,
+    settle_seconds: float = 0,
 ) -> IngestReport:
     """Load every new file of `sources` (default all) into `raw`, in one transaction.
 
@@ -445,6 +544,7 @@ def ingest(
     `max_rejected_share` is what `IngestReport.too_many_rejected()` judges files by (the caller blocks on it).
     `on_file_done` is called after each file inside the transaction (progress; tests kill the run there).
     `memory_limit` (e.g. "4GB") caps DuckDB's memory; beyond it DuckDB spills.
+    `settle_seconds` (NPS_FILE_SETTLE_SECONDS): a file modified less than that long ago is `deferred`.
     """
     unknown = set(sources or ()) - set(SOURCES)
     if unknown:
@@ -456,7 +556,7 @@ def ingest(
     try:
         con.execute(f"set TimeZone = {quote_literal(source_tz)}")
         files = discover(Path(landing_dir), sources)
-        failed: dict[str, str] = {}
+        redo_files: dict[str, tuple[str, str]] = {}
         with tempfile.TemporaryDirectory(prefix="nps-ingest-") as tmp:
             context = RunContext(
                 run_id=report.run_id,
@@ -469,12 +569,12 @@ def ingest(
             while True:
                 con.execute("begin transaction")
                 try:
-                    report.files = _run_once(con, files, failed, context, on_file_done)
+                    report.files = _run_once(con, files, redo_files, context, on_file_done, settle_seconds)
                     con.execute("commit")
                     break
                 except _RedoWithout as redo:
                     con.execute("rollback")
-                    failed[redo.file_name] = redo.reason
+                    redo_files[redo.file_name] = (redo.status, redo.reason)
                 except BaseException:
                     con.execute("rollback")
                     raise
