@@ -23,7 +23,8 @@ def test_a_french_google_forms_export_reads_day_first_and_na_is_empty(landing, w
     put("surveys/gforms/avis.csv", GOOGLE_FORMS_FR)
     sources = tmp_path / "sources.yml"
     sources.write_text(
-        'surveys:\n  - files: "gforms/*.csv"\n    columns: {email: Adresse e-mail, sent_at: Horodateur, responded_at: Horodateur, '
+        'surveys:\n  - files: "gforms/*.csv"\n    columns: {email: Adresse e-mail, sent_at: Horodateur, '
+        "responded_at: Horodateur, "
         'nps_score: "Quelle est la probabilité que vous nous recommandiez ?", nps_comment: "Pourquoi ?"}\n'
         "    timezone: Europe/Paris\n    invitations: false\n"
     )
