@@ -64,6 +64,7 @@ class FileResult:
     score_min: int | None = None  # the observed NPS score range of the loaded rows (surveys)
     score_max: int | None = None
     most_common_reason: str | None = None  # reason_code of the most frequent row reject
+    invitations: bool | None = None  # the rows are invitations (sources.yml `invitations`, else the profile)
 
     @property
     def rejected_share(self) -> float:
@@ -345,20 +346,21 @@ def _load_file(
         score_min=score_min,
         score_max=score_max,
         most_common_reason=top[0][0] if top else None,
+        invitations=mapping.invitations,
     )
 
 
 LOG_COLUMNS = (
     "file_id, run_id, source, file_name, file_sha256, file_size, file_mtime, status, rows_in_file, rows_loaded, "
     "rows_rejected, reason, loaded_at, values_rejected, encoding, delimiter, profile, date_order, score_min, "
-    "score_max, most_common_reason"
+    "score_max, most_common_reason, invitations"
 )
 
 
 def _log(con: duckdb.DuckDBPyConnection, result: FileResult, file: LandingFile, context: RunContext) -> None:
     con.execute(
         f"insert into quality.ingestion_log ({LOG_COLUMNS}) "
-        f"values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {context.loaded_at}, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {context.loaded_at}, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             result.file_id,
             context.run_id,
@@ -380,6 +382,7 @@ def _log(con: duckdb.DuckDBPyConnection, result: FileResult, file: LandingFile, 
             result.score_min,
             result.score_max,
             result.most_common_reason,
+            result.invitations,
         ],
     )
 

@@ -59,6 +59,7 @@ INGESTION_LOG_V2_COLUMNS = {
     "score_min": "integer",
     "score_max": "integer",
     "most_common_reason": "varchar",
+    "invitations": "boolean",  # rows are invitations (false: a responses-only export, contract section 4)
 }
 
 REJECTED_ROWS_DDL = """

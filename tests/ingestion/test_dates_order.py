@@ -114,9 +114,10 @@ def test_a_typeform_like_export_reads_month_first_from_a_day_above_12(landing, w
         ("a2", datetime(2016, 9, 13, 22, 10, tzinfo=UTC), 3),
         ("a3", datetime(2016, 10, 2, 8, 0, tzinfo=UTC), 10),
     ]
-    assert query(warehouse, "select date_order, profile, score_min, score_max from quality.ingestion_log") == [
-        ("mdy", "canonical", 3, 10)
-    ]
+    logged = query(
+        warehouse, "select date_order, profile, score_min, score_max, invitations from quality.ingestion_log"
+    )
+    assert logged == [("mdy", "canonical", 3, 10, False)]
 
 
 def test_a_column_mixing_both_orders_fails_the_file_naming_column_and_setting(landing, warehouse, put):
