@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import date, datetime
 from pathlib import Path
 
@@ -259,3 +260,9 @@ def test_rows_in_file_counts_records_and_line_numbers_count_records_when_a_comme
     assert ingest(landing, warehouse).ok
     assert query(warehouse, "select rows_in_file, rows_loaded from quality.ingestion_log") == [(2, 2)]
     assert query(warehouse, "select response_id, _line_number from raw.surveys order by 1") == [("R1", 2), ("R2", 3)]
+
+
+def test_a_gzipped_csv_loads_under_a_small_memory_limit(landing, warehouse):
+    (landing / "surveys" / "small.csv.gz").write_bytes(gzip.compress(f"{SURVEY_HEADER}\n{survey_row('R1')}\n".encode()))
+    report = ingest(landing, warehouse, memory_limit="1GB")
+    assert [(f.status, f.reason) for f in report.files] == [("loaded", None)]
