@@ -19,6 +19,7 @@ from ingestion.profiles import CANONICAL, PROFILES, DateOrder, Profile
 from ingestion.readers import FileProblem, ReadPlan
 from ingestion.sources_file import EntryRef
 from ingestion.sql import quote_literal
+from ingestion.transforms import Args, transform_sql
 from ingestion.validate import NULL_TOKENS, Mapped, clean_text, typed_expr
 
 FIX_HINT = "map it under `columns:` (or give it under `constants:`) in a sources.yml entry for this file"
@@ -90,9 +91,9 @@ def map_plan(
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> FileMapping:
     """The canonical columns of a read file; `con` checks the constants (an in-memory one when None)."""
-    profile = resolve_profile(source, entry)
-    declared = entry.entry if entry is not None else None
     columns = plan.columns
+    profile = resolve_profile(source, entry).for_headers([h for h, _ in columns], header_key)
+    declared = entry.entry if entry is not None else None
     texts: dict[str, str] = {}
     used: dict[int, list[str]] = {}
 
@@ -119,7 +120,7 @@ def map_plan(
             if position is not None:
                 use(canonical, [position])
                 break
-    lookup = header_lookup(source)
+    lookup = header_lookup(source) if profile.match_headers else {}
     found: dict[str, list[int]] = {}
     for i, (header, _) in enumerate(columns):
         canonical = lookup.get(header_key(header))
@@ -140,6 +141,8 @@ def map_plan(
     finally:
         if own:
             con.close()
+    null_tokens = (*NULL_TOKENS, *profile.null_values, *(declared.null_values if declared else ()))
+    _apply_transforms(profile, columns, texts, used, constants, null_tokens, order)
     derive = source.name == "surveys" and source.key not in texts
     missing = [c for c in source.required if c not in texts and not (derive and c == source.key)]
     if missing:
@@ -150,16 +153,60 @@ def map_plan(
     values = {name: dict(m) for name, m in profile.values.items()}
     for name, extra in (declared.values if declared else {}).items():
         values.setdefault(name, {}).update(extra)
+    kept = set(profile.keep_attributes)
     mapped = Mapped(
         texts=texts,
-        attributes=[columns[i] for i in range(len(columns)) if i not in used],
-        null_tokens=(*NULL_TOKENS, *(declared.null_values if declared else ())),
+        attributes=[columns[i] for i in range(len(columns)) if i not in used or kept.intersection(used[i])],
+        null_tokens=null_tokens,
         values=values,
         derived_key=source.key if derive else None,
+        version=_version_text(profile, columns, null_tokens),
     )
     pairs = [(columns[i][0], canonical) for i in sorted(used) for canonical in used[i]]
     pairs += [(f"= {value!r}", canonical) for canonical, value in constants.items()]
     return FileMapping(source, profile, entry, mapped, pairs, declared.date_order if declared else None)
+
+
+def _input_text(columns: list[tuple[str, str]], name: str, null_tokens: tuple[str, ...]) -> tuple[int | None, str]:
+    """(position, cleaned SQL text) of an export column a transform reads; a column the file lacks is empty."""
+    position = _find(columns, name)
+    if position is None:
+        return None, "null::varchar"
+    return position, clean_text(columns[position][1], null_tokens)
+
+
+def _apply_transforms(
+    profile: Profile,
+    columns: list[tuple[str, str]],
+    texts: dict[str, str],
+    used: dict[int, list[str]],
+    constants: dict[str, str],
+    null_tokens: tuple[str, ...],
+    order: DateOrder,
+) -> None:
+    """The profile's transforms over the mapped texts (in place); a constant is never transformed."""
+    for canonical, transforms in profile.transforms.items():
+        if canonical in constants:
+            continue
+        value = clean_text(texts[canonical], null_tokens) if canonical in texts else "null::varchar"
+        for transform in transforms:
+            inputs = [_input_text(columns, name, null_tokens) for name in transform.inputs]
+            value = transform_sql(transform.name, Args(value, tuple(sql for _, sql in inputs), order))
+            for position, _ in inputs:
+                if position is not None and canonical not in used.setdefault(position, []):
+                    used[position].append(canonical)
+        if canonical in texts or any(canonical in names for names in used.values()):
+            texts[canonical] = value
+
+
+def _version_text(profile: Profile, columns: list[tuple[str, str]], null_tokens: tuple[str, ...]) -> str | None:
+    """SQL text of the profile's version column (e.g. Connect's `LastUpdateTimestamp`), None without one."""
+    if profile.version_column is None:
+        return None
+    _, text = _input_text(columns, profile.version_column, null_tokens)
+    if profile.version_transform is not None:
+        text = transform_sql(profile.version_transform, Args(text, (), profile.date_order))
+    return text
 
 
 def decide_orders(
