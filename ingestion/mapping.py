@@ -9,7 +9,7 @@ timestamp/date column in one aggregate pass. Problems raise `FileProblem` naming
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -18,8 +18,8 @@ from ingestion.dates import AmbiguousDateOrder, OrderDecision, decide_order, ord
 from ingestion.profiles import CANONICAL, PROFILES, DateOrder, Profile
 from ingestion.readers import FileProblem, ReadPlan
 from ingestion.sources_file import EntryRef
-from ingestion.sql import quote_literal
-from ingestion.transforms import Args, transform_sql
+from ingestion.sql import quote_ident, quote_literal
+from ingestion.transforms import DERIVED, ISO_OUTPUT, Args, transform_sql
 from ingestion.validate import NULL_TOKENS, Mapped, clean_text, typed_expr
 
 FIX_HINT = "map it under `columns:` (or give it under `constants:`) in a sources.yml entry for this file"
@@ -33,6 +33,8 @@ class FileMapping:
     mapped: Mapped
     used: list[tuple[str, str]]  # (export column, canonical column) in file order; constants as `= value`
     date_order: DateOrder | None  # declared in the entry, else None (decided from the values)
+    # text a column's date order is decided on when it is not its mapped text (None: nothing to decide)
+    order_texts: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def timezone(self) -> str | None:
@@ -142,7 +144,7 @@ def map_plan(
         if own:
             con.close()
     null_tokens = (*NULL_TOKENS, *profile.null_values, *(declared.null_values if declared else ()))
-    _apply_transforms(profile, columns, texts, used, constants, null_tokens, order)
+    order_texts = _apply_transforms(profile, columns, texts, used, constants, null_tokens, order)
     derive = source.name == "surveys" and source.key not in texts
     missing = [c for c in source.required if c not in texts and not (derive and c == source.key)]
     if missing:
@@ -161,10 +163,11 @@ def map_plan(
         values=values,
         derived_key=source.key if derive else None,
         version=_version_text(profile, columns, null_tokens),
+        derived=_derived(profile, columns, used, null_tokens),
     )
     pairs = [(columns[i][0], canonical) for i in sorted(used) for canonical in used[i]]
     pairs += [(f"= {value!r}", canonical) for canonical, value in constants.items()]
-    return FileMapping(source, profile, entry, mapped, pairs, declared.date_order if declared else None)
+    return FileMapping(source, profile, entry, mapped, pairs, declared.date_order if declared else None, order_texts)
 
 
 def _input_text(columns: list[tuple[str, str]], name: str, null_tokens: tuple[str, ...]) -> tuple[int | None, str]:
@@ -183,12 +186,16 @@ def _apply_transforms(
     constants: dict[str, str],
     null_tokens: tuple[str, ...],
     order: DateOrder,
-) -> None:
-    """The profile's transforms over the mapped texts (in place); a constant is never transformed."""
+) -> dict[str, str | None]:
+    """The profile's transforms over the mapped texts (in place); a constant is never transformed. Returns
+    the text to decide the date order on for columns whose transform writes ISO 8601 (None: no such text)."""
+    order_texts: dict[str, str | None] = {}
     for canonical, transforms in profile.transforms.items():
         if canonical in constants:
             continue
         value = clean_text(texts[canonical], null_tokens) if canonical in texts else "null::varchar"
+        if any(t.name in ISO_OUTPUT for t in transforms):
+            order_texts[canonical] = texts.get(canonical)
         for transform in transforms:
             inputs = [_input_text(columns, name, null_tokens) for name in transform.inputs]
             value = transform_sql(transform.name, Args(value, tuple(sql for _, sql in inputs), order))
@@ -197,6 +204,22 @@ def _apply_transforms(
                     used[position].append(canonical)
         if canonical in texts or any(canonical in names for names in used.values()):
             texts[canonical] = value
+    return order_texts
+
+
+def _derived(
+    profile: Profile, columns: list[tuple[str, str]], used: dict[int, list[str]], null_tokens: tuple[str, ...]
+) -> dict[str, str]:
+    """SQL of each derivation over typed values (`_v_<column>`), for the columns whose export inputs exist."""
+    out = {}
+    for canonical, derivation in profile.derived.items():
+        start, export = derivation.inputs
+        position, text = _input_text(columns, export, null_tokens)
+        if position is None:
+            continue
+        used.setdefault(position, []).append(canonical)
+        out[canonical] = DERIVED[derivation.name](quote_ident(f"_v_{canonical}"), quote_ident(f"_v_{start}"), text)
+    return out
 
 
 def _version_text(profile: Profile, columns: list[tuple[str, str]], null_tokens: tuple[str, ...]) -> str | None:
@@ -214,10 +237,11 @@ def decide_orders(
 ) -> dict[str, OrderDecision]:
     """The date order of every mapped timestamp/date column, from one aggregate pass over the file."""
     kinds = {c.name: c.kind for c in mapping.source.columns}
+    chosen = {name: mapping.order_texts.get(name, sql) for name, sql in mapping.mapped.texts.items()}
     texts = {
         name: clean_text(sql, mapping.mapped.null_tokens)
-        for name, sql in mapping.mapped.texts.items()
-        if kinds[name] in ("timestamp", "date")
+        for name, sql in chosen.items()
+        if kinds[name] in ("timestamp", "date") and sql is not None
     }
     if not texts:
         return {}

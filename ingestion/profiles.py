@@ -59,6 +59,8 @@ class Profile:
     keep_attributes: tuple[str, ...] = ()  # canonical columns whose export column is also kept as an attribute
     match_headers: bool = True  # match unmapped canonical columns by header name and alias
     variants: tuple[Variant, ...] = ()
+    # canonical column → a derivation of `ingestion.transforms.DERIVED` over typed values (when it is empty)
+    derived: MappingProxyType[str, Transform] = field(default_factory=_frozen)
 
     def for_headers(self, headers: list[str], key: object = None) -> Profile:
         """The profile with the overrides of the first variant whose `when` columns the file has all of
@@ -158,9 +160,9 @@ FIVE9 = Profile(
     transforms=_frozen(
         {
             "queue": (Transform("or_else", ("CAMPAIGN",)),),
-            "ended_at": (Transform("plus_duration", ("TIMESTAMP", "CALL TIME")),),
         }
     ),
+    derived=_frozen({"ended_at": Transform("plus_duration", ("started_at", "CALL TIME"))}),
     null_values=("[None]",),
     keep_attributes=("disposition",),
     date_order="mdy",

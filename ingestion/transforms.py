@@ -7,6 +7,10 @@ export has no such column) and the texts of the transform's `inputs` (other expo
 returns NULL only when its inputs say nothing, never for a value it does not understand: such a value
 passes through and is rejected by the usual checks, naming the file, line and field.
 
+A derivation (`DERIVED`, a profile's `derived`) works on typed values instead: `plus_duration` gives a
+timestamp column, when empty, the typed value of another canonical timestamp plus an export duration
+(Five9: ended_at = started_at + `CALL TIME`), so the start is parsed once, in its own zone and order.
+
 | name | what it does |
 | --- | --- |
 | `unix_seconds` | `1714000000` (Unix seconds, UTC) → `2024-04-24T23:06:40Z`; other text unchanged |
@@ -14,7 +18,6 @@ passes through and is rejected by the usual checks, naming the file, line and fi
 | `salesforce_id18` | a 15-character Salesforce id → its 18-character case-safe form; others unchanged |
 | `strip_date_comma` | `5/4/2026, 9:05 AM` → `5/4/2026 9:05 AM` (Salesforce's locale format) |
 | `or_else` | the value, else the first non-empty input (per row) |
-| `plus_duration` | the value, else input 1 (a timestamp) + input 2 (a duration), as UTC ISO 8601 |
 | `abandoned_if_unanswered` | `abandoned` when input 1 (queued) is set and input 2 (answered) is not, else the value |
 """
 
@@ -24,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingestion.columns import Column
-from ingestion.dates import timestamp_expr
 from ingestion.profiles import DateOrder
 from ingestion.sql import quote_literal
 from ingestion.validate import typed_expr
@@ -85,11 +87,10 @@ def or_else(a: Args) -> str:
     return "coalesce(" + ", ".join((a.value, *a.inputs)) + ")"
 
 
-def plus_duration(a: Args) -> str:
-    start, duration = a.inputs
-    seconds = typed_expr(Column("d", "duration"), duration)
-    end = f"({timestamp_expr(start, a.order)} + to_seconds({seconds}))"
-    return f"coalesce({a.value}, {_utc_iso(end)})"
+def plus_duration(typed_value: str, typed_start: str, duration_text: str) -> str:
+    """Typed-stage derivation: the typed value, else the typed start + the duration (whole seconds or H:MM:SS)."""
+    seconds = typed_expr(Column("d", "duration"), duration_text)
+    return f"coalesce({typed_value}, {typed_start} + to_seconds({seconds}))"
 
 
 def abandoned_if_unanswered(a: Args) -> str:
@@ -103,11 +104,16 @@ TRANSFORMS: dict[str, Callable[[Args], str]] = {
     "salesforce_id18": salesforce_id18,
     "strip_date_comma": strip_date_comma,
     "or_else": or_else,
-    "plus_duration": plus_duration,
     "abandoned_if_unanswered": abandoned_if_unanswered,
 }
+# transforms whose result is ISO 8601 (never a numeric date): the date order of the column is decided on
+# its text before the transform
+ISO_OUTPUT = frozenset({"unix_seconds"})
+# derivations over typed values (a profile's `derived`): the canonical column's typed value, the typed value
+# of the canonical column named by input 1, and the text of the export column named by input 2
+DERIVED: dict[str, Callable[[str, str, str], str]] = {"plus_duration": plus_duration}
 # how many inputs each transform takes (None: any number)
-ARITY: dict[str, int | None] = {"or_else": None, "plus_duration": 2, "abandoned_if_unanswered": 2}
+ARITY: dict[str, int | None] = {"or_else": None, "abandoned_if_unanswered": 2}
 
 
 def transform_sql(name: str, args: Args) -> str:

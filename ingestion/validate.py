@@ -186,6 +186,7 @@ class Mapped:
     values: Mapping[str, Mapping[str, str]] | None = None  # canonical column → export value → canonical value
     derived_key: str | None = None  # canonical key derived from the mapped values (no id in the export)
     version: str | None = None  # SQL text of the record's version (e.g. LastUpdateTimestamp): the greatest wins
+    derived: Mapping[str, str] | None = None  # canonical column → SQL over typed values `_v_*` (when empty)
 
 
 def attributes_expr(mapped: Mapped) -> str:
@@ -240,9 +241,13 @@ def checked_sql(
         for c in source.columns
     ]
     reject_list = "[" + ", ".join(quote_ident("_vr_" + n) for n in rejects) + "]"
+    derived = ""
+    if mapped.derived:
+        derived = " replace (" + ", ".join(f"{sql} as {_v(name)}" for name, sql in mapped.derived.items()) + ")"
     version = "null::timestamptz"
-    if mapped.version is not None:
-        version = timestamp_expr(clean_text(mapped.version, mapped.null_tokens), "dmy")
+    if mapped.version is not None:  # its text is a column of the text stage, parsed once (a large expression)
+        texts.append(f"{clean_text(mapped.version, mapped.null_tokens)} as {_t('_record_version')}")
+        version = timestamp_expr(_t("_record_version"), "dmy")
     return f"""
         select {", ".join(f"{sql} as {quote_ident(c.name)}" for sql, c in zip(out, source.columns, strict=True))},
                _line_number, _reason_code, _reason_field, _reason,
@@ -255,8 +260,9 @@ def checked_sql(
                    {_first(rows, "message")} as _reason
                    {"".join(f", {sql} as {quote_ident('_vr_' + name)}" for name, sql in rejects.items())}
             from (
-                select *, {", ".join(typed)}
+                select *{derived}
+                from (select *, {", ".join(typed)}
                 from ({key_stage}(select *, {", ".join(texts)}, {attributes_expr(mapped)} as _attributes
-                      from {relation}))
+                      from {relation})))
             )
         )"""
