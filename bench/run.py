@@ -47,7 +47,7 @@ def step_generate(work: Path, scale: str, seed: int) -> dict:
     """Clean exports, then the last day of every source moved out into `delta/` (the incremental run)."""
     import duckdb
 
-    from ingestion.sample_exports import generate_exports
+    from generator.sample_exports import generate_exports
 
     full = work / "generated"
     manifest = generate_exports(full, scale=scale, seed=seed, clean=True, end_date=END)
@@ -80,23 +80,24 @@ def step_ingest(work: Path) -> dict:
     return {"rows": report.totals()["rows_loaded"]}
 
 
-def _dbt_env(work: Path, warehouse: Path) -> dict[str, str]:
-    return {
+def step_dbt(work: Path) -> dict:
+    """`dbt build` as the pipeline runs it: the settings as `--vars`, the profile's values in dbt's env."""
+    from dataclasses import replace
+
+    from orchestration.resources import dbt_build_args, dbt_env
+
+    project = ROOT / "dbt_project"
+    dbt = Path(sys.executable).parent / "dbt"
+    settings = replace(_settings(work, "steps/nps.duckdb"), duckdb_memory_limit=MEMORY_LIMIT)
+    env = {
         **os.environ,
-        "NPS_WAREHOUSE_PATH": str(warehouse),
-        "NPS_AS_OF": AS_OF,
-        "NPS_DUCKDB_MEMORY_LIMIT": MEMORY_LIMIT,
+        **dbt_env(settings),
         "DBT_TARGET_PATH": str(work / "dbt_target"),
         "DBT_LOG_PATH": str(work / "dbt_logs"),
     }
-
-
-def step_dbt(work: Path) -> dict:
-    project = ROOT / "dbt_project"
-    dbt = Path(sys.executable).parent / "dbt"
     subprocess.run(
-        [str(dbt), "build", "--quiet", "--project-dir", str(project), "--profiles-dir", str(project)],
-        env=_dbt_env(work, work / "steps" / "nps.duckdb"),
+        [str(dbt), *dbt_build_args(settings), "--quiet", "--project-dir", str(project), "--profiles-dir", str(project)],
+        env=env,
         check=True,
     )
     return {"rows": _count(work / "steps" / "nps.duckdb", "marts.fct_survey_responses")}
@@ -113,7 +114,7 @@ def step_quality(work: Path) -> dict:
 
 
 def step_publish(work: Path) -> dict:
-    from orchestration.publish import publish_marts
+    from publishing.publish import publish_marts
 
     result = publish_marts(
         work / "steps" / "nps.duckdb", work / "steps" / "published" / "nps_published.duckdb", memory_limit=MEMORY_LIMIT
@@ -122,12 +123,10 @@ def step_publish(work: Path) -> dict:
 
 
 def _run(work: Path) -> dict:
-    from orchestration.pipeline import ensure_dagster_home, run_pipeline
+    from orchestration.pipeline import run_pipeline
 
     settings = _settings(work, "pipeline/nps.duckdb")
-    os.environ.pop("DAGSTER_HOME", None)
-    ensure_dagster_home(settings)
-    summary = run_pipeline(settings, log_level="WARNING")
+    summary = run_pipeline(settings, log_level="WARNING", dagster_home_dir=settings.data_dir / "dagster_home")
     return {"rows": summary.rows_loaded, "exit_code": summary.exit_code, "blocking_failed": summary.blocking_failed}
 
 
@@ -253,13 +252,6 @@ def main() -> int:
         print(json.dumps({**out, "peak_rss_mib": peak_rss_mib()}))
         return 0
 
-    for var, value in {
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DAGSTER_DISABLE_TELEMETRY": "1",
-        "GX_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-    }.items():
-        os.environ.setdefault(var, value)
     print(f"benchmark at scale {args.scale} in {work}")
     steps: dict[str, dict] = {}
     if not (work / "landing").exists():

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
+from datetime import datetime
 from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import queries as q
+from orchestration.settings import Settings
 
 BANDS = (
     (-100, 0, "#fde2e1", "below 0"),
@@ -16,15 +17,6 @@ BANDS = (
     (50, 70, "#e3f4e1", "excellent (> 50)"),
     (70, 100, "#c9ebd0", "world class (> 70)"),
 )
-
-
-def published_path() -> Path:
-    configured = os.environ.get("NPS_PUBLISHED_PATH")
-    if configured:
-        return Path(configured)
-    from orchestration.settings import Settings
-
-    return Settings.from_env().published_path
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -62,11 +54,12 @@ def sidebar(path: Path) -> q.Filters:
     channels = st.sidebar.pills(
         "Channel", fetch("dimension_values", path, "channel"), selection_mode="multi", key="channels"
     )
-    st.sidebar.caption(f"Reading {path} (published {path.stat().st_mtime and 'copy'}). Empty selection = all.")
+    published = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    st.sidebar.caption(f"Reading {path} (published {published:%Y-%m-%d %H:%M %Z}). Empty selection = all.")
     return q.Filters(grain=grain, start=start, end=end, segments=tuple(segments or ()), channels=tuple(channels or ()))
 
 
-def overview(path: Path, filters: q.Filters) -> None:
+def overview(path: Path, filters: q.Filters, low_sample_threshold: int) -> None:
     head = fetch("headline", path, filters)
     cols = st.columns(4)
     cols[0].metric(
@@ -76,8 +69,8 @@ def overview(path: Path, filters: q.Filters) -> None:
     cols[2].metric("Responses", f"{head['responses']:,}")
     rate = head["response_rate"]
     cols[3].metric("Response rate", "–" if rate is None else f"{100 * rate:.1f} %")
-    if head["responses"] and head["responses"] < q.LOW_SAMPLE:
-        st.warning(f"Low sample: {head['responses']} responses (< {q.LOW_SAMPLE}); read the NPS with care.")
+    if head["responses"] and head["responses"] < low_sample_threshold:
+        st.warning(f"Low sample: {head['responses']} responses (< {low_sample_threshold}); read the NPS with care.")
     frame = fetch("trend", path, filters)
     figure = go.Figure()
     for low, high, colour, label in BANDS:
@@ -120,11 +113,11 @@ def overview(path: Path, filters: q.Filters) -> None:
     st.plotly_chart(split, key="split_chart")
 
 
-def breakdowns(path: Path, filters: q.Filters) -> None:
+def breakdowns(path: Path, filters: q.Filters, low_sample_threshold: int) -> None:
     for dimension in ("segment", "channel"):
-        frame = fetch("breakdown", path, dimension, filters)
+        frame = fetch("breakdown", path, dimension, filters, low_sample_threshold)
         st.subheader(f"By {dimension}")
-        frame["marker"] = frame.is_low_sample.map({True: "low sample (< 30)", False: ""})
+        frame["marker"] = frame.is_low_sample.map({True: f"low sample (< {low_sample_threshold})", False: ""})
         st.dataframe(
             frame[[dimension, "responses", "promoters", "detractors", "nps", "nps_moe_95", "marker"]],
             hide_index=True,
@@ -200,14 +193,15 @@ def themes(path: Path, filters: q.Filters) -> None:
 def main() -> None:
     st.set_page_config(page_title="NPS", layout="wide")
     st.title("Net Promoter Score")
-    path = published_path()
+    settings = Settings.from_env()  # NPS_PUBLISHED_PATH, NPS_LOW_SAMPLE_THRESHOLD (`nps dashboard` passes them)
+    path = settings.published_path
     try:
         filters = sidebar(path)
         pages = st.tabs(["Overview", "Segments & channels", "Close the loop", "Contact centre", "Verbatim themes"])
         with pages[0]:
-            overview(path, filters)
+            overview(path, filters, settings.low_sample_threshold)
         with pages[1]:
-            breakdowns(path, filters)
+            breakdowns(path, filters, settings.low_sample_threshold)
         with pages[2]:
             close_the_loop(path) if fetch("has_table", path, "close_the_loop") else st.info("No close_the_loop mart.")
         with pages[3]:

@@ -32,9 +32,11 @@ def streamlit_command(port: int) -> list[str]:
 
 
 def dashboard_env(settings: Settings) -> dict[str, str]:
+    """The Streamlit process's environment: ours plus the resolved settings (the published path, the
+    low-sample threshold, ...), which the app reads back with `Settings.from_env()`."""
     return {
         **os.environ,
-        "NPS_PUBLISHED_PATH": str(settings.published_path.resolve()),
+        **settings.to_env(),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         "PYTHONPATH": str(ROOT),
     }

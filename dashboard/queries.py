@@ -2,12 +2,12 @@
 
 Every function opens a short read-only DuckDB connection, runs one query and closes it, so a pipeline
 publishing a new copy (a rename over the old file) never waits on the dashboard. Filters that pool groups
-recompute NPS from the counts (promoters, detractors, responses), never by averaging NPS values.
+recompute NPS from the counts (promoters, detractors, responses) with `publishing.nps_metrics`, never by
+averaging NPS values.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,9 +16,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.settings import DEFAULT_LOW_SAMPLE_THRESHOLD
+from publishing.nps_metrics import is_low_sample, nps_and_moe, pooled_nps
+
 GRAINS = ("day", "week", "month", "quarter", "year")
 LABELS = {"agent_performance": ("agent_name", "team")}  # descriptive columns, not part of the grouping
-LOW_SAMPLE = 30
 
 
 class PublishedCopyUnavailable(Exception):
@@ -73,21 +75,10 @@ def has_table(path: Path, table: str) -> bool:
     return bool(found.n.iloc[0])
 
 
-def nps_from_counts(promoters: float, detractors: float, responses: float) -> tuple[float | None, float | None]:
-    """NPS and its 95 % margin of error (contract section 4) from pooled counts."""
-    if not responses:
-        return None, None
-    p, d = promoters / responses, detractors / responses
-    return 100.0 * (p - d), 196.0 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / responses)
-
-
-def _with_nps(frame: pd.DataFrame) -> pd.DataFrame:
-    pairs = [
-        nps_from_counts(p, d, n) for p, d, n in zip(frame.promoters, frame.detractors, frame.responses, strict=True)
-    ]
-    frame["nps"] = [a for a, _ in pairs]
-    frame["nps_moe_95"] = [b for _, b in pairs]
-    frame["is_low_sample"] = frame.responses < LOW_SAMPLE
+def _with_nps(frame: pd.DataFrame, low_sample_threshold: int = DEFAULT_LOW_SAMPLE_THRESHOLD) -> pd.DataFrame:
+    """NPS, margin of error and low-sample mark of each row, from its pooled counts."""
+    frame["nps"], frame["nps_moe_95"] = nps_and_moe(frame.promoters, frame.detractors, frame.responses)
+    frame["is_low_sample"] = is_low_sample(frame.responses, low_sample_threshold)
     return frame
 
 
@@ -122,7 +113,7 @@ def headline(path: Path, filters: Filters) -> dict:
         sent_params,
     )
     row = counts.iloc[0]
-    nps, moe = nps_from_counts(row.promoters, row.detractors, row.responses)
+    nps, moe = pooled_nps(row.promoters, row.detractors, row.responses)
     invitations = int(rate.invitations.iloc[0])
     return {
         "nps": nps,
@@ -149,8 +140,11 @@ def trend(path: Path, filters: Filters) -> pd.DataFrame:
     return _with_nps(frame)
 
 
-def breakdown(path: Path, dimension: str, filters: Filters) -> pd.DataFrame:
-    """NPS by segment or channel over the range, with sample sizes and low-sample marking."""
+def breakdown(
+    path: Path, dimension: str, filters: Filters, low_sample_threshold: int = DEFAULT_LOW_SAMPLE_THRESHOLD
+) -> pd.DataFrame:
+    """NPS by segment or channel over the range, with sample sizes and low-sample marking
+    (`responses < NPS_LOW_SAMPLE_THRESHOLD`)."""
     if dimension not in ("segment", "channel"):
         raise ValueError(dimension)
     where, params = filters.where(f"cast(date_trunc('{filters.grain}', responded_date) as date)")
@@ -160,7 +154,7 @@ def breakdown(path: Path, dimension: str, filters: Filters) -> pd.DataFrame:
                             where has_response and {where} group by 1 order by responses desc""",
         params,
     )
-    return _with_nps(frame)
+    return _with_nps(frame, low_sample_threshold)
 
 
 def loop_summary(path: Path) -> dict:
@@ -236,19 +230,11 @@ def theme_summary(path: Path, filters: Filters) -> pd.DataFrame:
     )
     frame = _with_nps(frame)
     frame["detractor_share"] = frame.detractors / frame.all_detractors.where(frame.all_detractors > 0)
-    without = [
-        nps_from_counts(ap - p, ad - d, an - n)[0]
-        for ap, p, ad, d, an, n in zip(
-            frame.all_promoters,
-            frame.promoters,
-            frame.all_detractors,
-            frame.detractors,
-            frame.all_responses,
-            frame.responses,
-            strict=True,
-        )
-    ]
-    frame["nps_without_theme"] = without
+    frame["nps_without_theme"], _ = nps_and_moe(
+        frame.all_promoters - frame.promoters,
+        frame.all_detractors - frame.detractors,
+        frame.all_responses - frame.responses,
+    )
     return frame.rename(columns={"nps": "nps_with_theme"})
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import shutil
 import sys
 import uuid
@@ -137,13 +136,13 @@ class ValidationReport:
 
 
 def create_context(results_dir: Path | None = None) -> AbstractDataContext:
-    """An ephemeral GE context: analytics and progress bars off, suites and definitions in memory.
+    """An ephemeral GE context: analytics (by its config, not the environment) and progress bars off, suites and
+    definitions in memory.
 
     With `results_dir`, GE's validation results are kept there as JSON (the runner keeps only the latest
     result of each suite), so the Data Docs site shows every table's latest validation even when suites
     are run by separate calls or processes (e.g. one Dagster step per layer). Without it they stay in memory.
     """
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
         DataContextConfig,
@@ -451,6 +450,7 @@ def validate_command(settings: Settings) -> int:
             settings.warehouse_path,
             settings.as_of_or_now(),
             data_docs_dir=settings.data_dir / "gx" / "data_docs",
+            orphan_max_share=settings.orphan_max_share,
         )
     except duckdb.Error as exc:  # e.g. another process holds the warehouse's write lock
         print(f"error: cannot validate {settings.warehouse_path}: {_first_line(exc)}", file=sys.stderr)

@@ -8,7 +8,6 @@ source, dbt relations to their model's asset, `quality.*` bookkeeping to the ing
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -23,7 +22,7 @@ from dagster import (
 from dagster_dbt import get_asset_key_for_model
 
 from data_quality.runner import BLOCKING, ExpectationOutcome, validate_warehouse
-from data_quality.suites import SuiteOptions, build_suites
+from data_quality.suites import suite_names
 from orchestration.assets.ingestion import INGESTION_LOG, ingestion_asset_key
 from orchestration.resources import NpsSettings, dbt_project
 
@@ -43,10 +42,6 @@ def table_asset_key(suite: str, dbt_assets: AssetsDefinition) -> AssetKey:
     if schema == "quality":
         return INGESTION_LOG
     return get_asset_key_for_model([dbt_assets], table)
-
-
-def suite_names() -> list[str]:
-    return [s.name for s in build_suites(SuiteOptions(as_of=datetime.now(UTC)))]
 
 
 def check_results(
@@ -104,6 +99,7 @@ def _quality_check_step(name: str, keys: dict[str, AssetKey]) -> AssetsDefinitio
         report = validate_warehouse(
             settings.warehouse_path,
             settings.as_of_or_now(),
+            orphan_max_share=settings.orphan_max_share,
             suites=list(keys),
             data_docs_dir=settings.data_dir / "gx" / "data_docs",
         )

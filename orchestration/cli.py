@@ -1,9 +1,11 @@
-"""The `nps` command line (contract section 1). Each command is thin: it resolves settings and calls
-the part that does the work, imported lazily so `nps --help` stays fast."""
+"""The `nps` command line (contract section 1). Each command is thin: it resolves settings once (flags, then
+environment, then defaults) and passes them to the part that does the work, imported lazily so `nps --help`
+stays fast. Telemetry is off by configuration, not by environment: dbt in `dbt_project.yml` (and dagster-dbt
+sets it for the dbt process), Dagster in the instance's `dagster.yaml`, Great Expectations in its context
+config, Streamlit by its command-line flag."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -18,16 +20,11 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for _var, _value in {
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    "DAGSTER_DISABLE_TELEMETRY": "1",
-    "GX_ANALYTICS_ENABLED": "false",
-    "DO_NOT_TRACK": "1",
-}.items():
-    os.environ.setdefault(_var, _value)
-
 LandingOpt = Annotated[Path | None, typer.Option("--landing", help="Landing folder (NPS_LANDING_DIR).")]
 WarehouseOpt = Annotated[Path | None, typer.Option("--warehouse", help="DuckDB warehouse file (NPS_WAREHOUSE_PATH).")]
+SourcesOpt = Annotated[
+    Path | None, typer.Option("--sources", help="sources.yml mapping the exports (NPS_SOURCES_FILE).")
+]
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="ISO timestamp against which follow-ups are judged (NPS_AS_OF).")
 ]
@@ -53,18 +50,21 @@ def generate(
     ] = None,
 ) -> None:
     """Write synthetic survey, CRM and call exports in the landing layout."""
-    from ingestion.sample_exports import generate_command
+    from generator.sample_exports import generate_command
 
     code = generate_command(out, scale=scale, seed=seed, locale=locale, clean=clean, end_date=end_date)
     raise typer.Exit(code)
 
 
 @app.command()
-def run(landing: LandingOpt = None, warehouse: WarehouseOpt = None, as_of: AsOfOpt = None) -> None:
+def run(
+    landing: LandingOpt = None, warehouse: WarehouseOpt = None, as_of: AsOfOpt = None, sources: SourcesOpt = None
+) -> None:
     """The full pipeline in process: ingest → dbt build → quality suites → publish."""
     from orchestration.pipeline import run_command
 
-    raise typer.Exit(run_command(_settings(landing_dir=landing, warehouse_path=warehouse, as_of=as_of)))
+    settings = _settings(landing_dir=landing, warehouse_path=warehouse, as_of=as_of, sources_file=sources)
+    raise typer.Exit(run_command(settings))
 
 
 @app.command()
@@ -87,12 +87,12 @@ def validate(warehouse: WarehouseOpt = None, as_of: AsOfOpt = None) -> None:
 def loop(
     out: Annotated[Path | None, typer.Option("--out", help="CSV file for the CRM.")] = None,
     warehouse: WarehouseOpt = None,
-    as_of: AsOfOpt = None,
 ) -> None:
-    """Open and overdue detractor follow-ups, most overdue first; CSV for the CRM, formula-safe."""
-    from orchestration.followups import loop_command
+    """Open and overdue detractor follow-ups (as the last run judged them), most overdue first; CSV for the CRM,
+    formula-safe."""
+    from loop.followups import loop_command
 
-    raise typer.Exit(loop_command(_settings(warehouse_path=warehouse, as_of=as_of), out))
+    raise typer.Exit(loop_command(_settings(warehouse_path=warehouse), out))
 
 
 @app.command()

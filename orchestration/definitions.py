@@ -1,5 +1,6 @@
 """The Dagster definitions: landing → raw (ingestion) → dbt (staging, intermediate, marts) → quality checks →
-published copy for BI. Loaded by `dagster dev` (pyproject `[tool.dagster]`) and by `nps run`."""
+published copy for BI. `defs` is what `dagster dev` loads (pyproject `[tool.dagster]`); `nps run` executes the
+same job with its own settings as run config (`orchestration.pipeline.run_pipeline`)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,19 @@ nps_pipeline = define_asset_job(
     description="Ingest new landing files, dbt build, data-quality suites, publish the marts for BI.",
 )
 
-defs = Definitions(
-    assets=[*landing_specs(), *ingestion_assets, ingestion_log, nps_dbt_assets, published_marts],
-    asset_checks=build_quality_checks(nps_dbt_assets),
-    jobs=[nps_pipeline],
-    schedules=[build_daily_schedule(nps_pipeline, Settings.from_env())],
-    sensors=[build_landing_sensor(nps_pipeline)],
-    resources={"dbt": dbt_resource(), "nps": NpsSettings()},
-)
+
+def build_definitions(settings: Settings) -> Definitions:
+    """The definitions with `settings` as the defaults of the `nps` resource (a run may still override
+    them through run config, as `nps run` does)."""
+    return Definitions(
+        assets=[*landing_specs(), *ingestion_assets, ingestion_log, nps_dbt_assets, published_marts],
+        asset_checks=build_quality_checks(nps_dbt_assets),
+        jobs=[nps_pipeline],
+        schedules=[build_daily_schedule(nps_pipeline, settings)],
+        sensors=[build_landing_sensor(nps_pipeline)],
+        resources={"dbt": dbt_resource(), "nps": NpsSettings.of(settings)},
+    )
+
+
+# What `dagster dev` loads: the environment is read once, here, when the code location loads.
+defs = build_definitions(Settings.from_env())

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 from orchestration.settings import Settings
+from publishing.nps_metrics import pooled_nps
 
 DAGSTER_YAML = """# written by `nps run`: telemetry off, local storage under the data directory
 telemetry:
@@ -29,6 +32,7 @@ class RunSummary:
     blocking_failed: list[str] = field(default_factory=list)
     published: dict[str, int] = field(default_factory=dict)
     failed_steps: list[str] = field(default_factory=list)
+    as_of: datetime | None = None  # the moment the run judged follow-ups against
 
     @property
     def exit_code(self) -> int:
@@ -49,20 +53,20 @@ class RunSummary:
         return out
 
 
-def ensure_dagster_home(settings: Settings) -> Path:
-    """DAGSTER_HOME defaults to `<data dir>/dagster_home`, with telemetry off."""
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.data_dir.resolve() / "dagster_home")
+def dagster_home(settings: Settings, home: Path | None = None) -> Path:
+    """The Dagster instance folder: `home`, else DAGSTER_HOME, else `<data dir>/dagster_home`; a new one
+    gets a dagster.yaml with telemetry off."""
+    home = Path(home or os.environ.get("DAGSTER_HOME") or settings.data_dir.resolve() / "dagster_home")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML)
-    os.environ["DAGSTER_HOME"] = str(home)
     return home
 
 
-def summarise(result) -> RunSummary:
+def summarise(result, as_of: datetime | None = None) -> RunSummary:
     """Fold the events of an in-process run into a RunSummary."""
-    summary = RunSummary(success=result.success)
+    summary = RunSummary(success=result.success, as_of=as_of)
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         name = materialization.asset_key.to_user_string()
@@ -90,23 +94,25 @@ def summarise(result) -> RunSummary:
     return summary
 
 
-def run_pipeline(settings: Settings, log_level: str = "INFO") -> RunSummary:
-    """Execute the `nps_pipeline` job of the project's Dagster definitions in this process."""
-    os.environ.update(settings.to_env())  # the dbt subprocess and the assets read the same values
-    ensure_dagster_home(settings)
+def run_pipeline(settings: Settings, log_level: str = "INFO", dagster_home_dir: Path | None = None) -> RunSummary:
+    """Execute the `nps_pipeline` job of the project's Dagster definitions in this process, with `settings`
+    (as_of fixed once, now if not given) as the run config of the `nps` resource, on the Dagster instance in
+    `dagster_home_dir` (default: DAGSTER_HOME, else `<data dir>/dagster_home`)."""
+    settings = settings.pinned()
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     from dagster import DagsterInstance
 
     from orchestration.definitions import JOB_NAME, defs
+    from orchestration.resources import config_of
 
     job = defs.resolve_job_def(JOB_NAME)
-    with DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
-    return summarise(result)
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": log_level}}},
+        "resources": {"nps": {"config": config_of(settings)}},
+    }
+    with DagsterInstance.from_config(str(dagster_home(settings, dagster_home_dir))) as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+    return summarise(result, settings.as_of)
 
 
 def run_command(settings: Settings) -> int:
@@ -125,15 +131,18 @@ def report(summary: RunSummary) -> int:
     return summary.exit_code
 
 
-def headline(published_path: Path, as_of_label: str) -> list[str]:
-    """Overall NPS, last complete month by segment and channel, open detractor follow-ups."""
+def headline(published_path: Path, as_of: datetime, reporting_tz: str = "UTC") -> list[str]:
+    """Overall NPS, the last month complete at `as_of` by segment and channel, open detractor follow-ups
+    (as the run judged them at `as_of`)."""
+    this_month = as_of.astimezone(ZoneInfo(reporting_tz)).date().replace(day=1)
     with duckdb.connect(str(published_path), read_only=True) as con:
         overall = con.execute("""
             select sum(promoters), sum(passives), sum(detractors), sum(responses)
             from marts.nps_by_period where period_grain = 'year'""").fetchall()[0]
-        month = con.execute("""
-            select max(period_start) from marts.nps_by_period
-            where period_grain = 'month' and period_start < date_trunc('month', current_date)""").fetchall()[0][0]
+        month = con.execute(
+            "select max(period_start) from marts.nps_by_period where period_grain = 'month' and period_start < ?",
+            [this_month],
+        ).fetchall()[0][0]
         by = {
             dim: con.execute(
                 f"""select {dim}, nps, nps_moe_95, responses from marts.nps_by_{dim}
@@ -144,15 +153,21 @@ def headline(published_path: Path, as_of_label: str) -> list[str]:
         }
         loop = dict(con.execute("select loop_status, count(*) from marts.close_the_loop group by 1").fetchall())
     promoters, _, detractors, responses = overall
-    p, d = promoters / responses, detractors / responses
-    moe = 196.0 * ((p + d - (p - d) ** 2) / responses) ** 0.5
-    lines = [f"Overall NPS: {100.0 * (p - d):+.1f} ± {moe:.1f} (95 %) on {responses:,} responses"]
-    for dim, rows in by.items():
+    nps, moe = pooled_nps(promoters or 0, detractors or 0, responses or 0)
+    if nps is None or moe is None:
+        lines = ["Overall NPS: no responses yet"]
+    else:
+        lines = [f"Overall NPS: {nps:+.1f} ± {moe:.1f} (95 %) on {responses:,} responses"]
+    for dim, rows in by.items() if month is not None else ():  # no complete month yet: no breakdown
         lines.append(f"{month:%B %Y} by {dim}:")
-        lines += [f"  {name:12s} {nps:+6.1f} ± {moe:4.1f}  (n={n})" for name, nps, moe, n in rows if nps is not None]
+        lines += [
+            f"  {name:12s} {value:+6.1f} ± {margin:4.1f}  (n={n})"
+            for name, value, margin, n in rows
+            if value is not None
+        ]
     lines.append(
-        f"Detractor follow-ups at {as_of_label}: {loop.get('open', 0)} open, {loop.get('overdue', 0)} overdue "
-        "(`nps loop` lists them)"
+        f"Detractor follow-ups at {as_of.astimezone(UTC):%Y-%m-%d %H:%M} UTC: {loop.get('open', 0)} open, "
+        f"{loop.get('overdue', 0)} overdue (`nps loop` lists them)"
     )
     return lines
 
@@ -160,15 +175,15 @@ def headline(published_path: Path, as_of_label: str) -> list[str]:
 def demo_command(settings: Settings) -> int:
     landing = settings.landing_dir
     if not landing.exists() or not any(p.is_file() for p in landing.rglob("*")):
-        from ingestion.sample_exports import generate_exports
+        from generator.sample_exports import generate_exports
 
         print(f"generating sample exports (scale small) into {landing} …")
         generate_exports(landing, scale="small")
     summary = run_pipeline(settings)
     code = report(summary)
-    if settings.published_path.exists():
+    if settings.published_path.exists() and summary.as_of is not None:
         print()
-        print("\n".join(headline(settings.published_path, settings.as_of_or_now().strftime("%Y-%m-%d %H:%M UTC"))))
+        print("\n".join(headline(settings.published_path, summary.as_of, settings.reporting_tz)))
         print(f"Rows rejected at ingestion: {summary.rows_rejected:,} (quality.rejected_rows says which and why)")
         print(
             f'\nQuery the marts: duckdb {settings.published_path} -c "select * from marts.nps_by_period '

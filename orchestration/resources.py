@@ -1,20 +1,26 @@
 """Resources: the dbt project (one cached `DbtProject`), the dbt CLI, and the run's settings.
 
-The environment is the single source of configuration shared by Dagster and the dbt subprocess:
-`NPS_WAREHOUSE_PATH` is the one DuckDB path variable both read (`profiles.yml` uses `env_var`).
+The run's settings are the fields of `NpsSettings`, set once: from the environment when the definitions are
+built (`dagster dev`), or from run config (`nps run` passes its resolved `Settings`). dbt gets them as
+`--vars` and, for what `profiles.yml` reads with `env_var` (the warehouse path, the memory limit), in the
+environment of the dbt child process only (`dbt_cli_for`).
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import sys
+from collections.abc import Mapping
 from functools import cache, cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging.version import Version
+from pydantic import PrivateAttr
 
 from orchestration.settings import Settings
 
@@ -70,9 +76,120 @@ def dbt_resource() -> DbtCliResource:
     return project_dbt_cli(dbt_project())
 
 
+def dbt_cli_for(cli: DbtCliResource, env: Mapping[str, str]) -> DbtCliResource:
+    """`cli` whose dbt child process also gets `env` (added to the inherited environment).
+
+    dagster-dbt 0.29 builds the child's environment from `os.environ` and takes no `env` argument, so the
+    variables are handed over by the POSIX `env` program placed before the dbt executable (its
+    `NAME=value` arguments set them for that one process): nothing is written to this process's environment.
+    """
+    program = shutil.which("env")
+    if program is None:
+        raise RuntimeError("the `env` program is needed to pass settings to the dbt process")
+    return type(cli)(
+        project_dir=cli.project_dir,
+        profiles_dir=cli.profiles_dir,
+        profile=cli.profile,
+        target=cli.target,
+        state_path=cli.state_path,
+        dbt_executable=program,
+        global_config_flags=[
+            *(f"{name}={value}" for name, value in env.items()),
+            cli.dbt_executable,
+            *cli.global_config_flags,
+        ],
+    )
+
+
+def dbt_vars(settings: Settings) -> dict[str, object]:
+    """The dbt project vars a run sets (`--vars`); `as_of` must be pinned (`Settings.pinned`)."""
+    return {
+        "reporting_tz": settings.reporting_tz,
+        "followup_sla_hours": settings.followup_sla_hours,
+        "as_of": settings.as_of_or_now().isoformat(),
+        "low_sample_threshold": settings.low_sample_threshold,
+    }
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    """What `profiles.yml` reads with `env_var`, for the dbt child process."""
+    return {
+        "NPS_WAREHOUSE_PATH": str(settings.warehouse_path.resolve()),
+        "NPS_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+    }
+
+
+def dbt_build_args(settings: Settings) -> list[str]:
+    return ["build", "--vars", json.dumps(dbt_vars(settings))]
+
+
 class NpsSettings(ConfigurableResource):
-    """Settings of the run, resolved from the environment when an asset runs (flags of `nps run` are
-    exported to the environment first, so the dbt subprocess sees the same values)."""
+    """The run's settings (contract section 1) as resource config. Build it with `NpsSettings.of(settings)`;
+    `get()` returns them as `Settings`, with `as_of` fixed once when the run starts (not once per step)."""
+
+    landing_dir: str
+    warehouse_path: str
+    published_path: str
+    reporting_tz: str
+    source_tz: str
+    followup_sla_hours: int
+    as_of: str | None = None  # ISO 8601; None: the moment the run starts
+    duckdb_memory_limit: str
+    sources_file: str
+    low_sample_threshold: int
+    orphan_max_share: float
+    max_rejected_share: float
+    file_settle_seconds: float
+
+    _pinned: Settings | None = PrivateAttr(default=None)
+
+    @classmethod
+    def of(cls, settings: Settings) -> NpsSettings:
+        return cls(**config_of(settings))
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._pinned = self.settings().pinned()
+
+    def settings(self) -> Settings:
+        """The configured values as `Settings` (as_of as configured: None means now)."""
+        return Settings.from_env(
+            env={},
+            landing_dir=Path(self.landing_dir),
+            warehouse_path=Path(self.warehouse_path),
+            published_path=Path(self.published_path),
+            reporting_tz=self.reporting_tz,
+            source_tz=self.source_tz,
+            followup_sla_hours=self.followup_sla_hours,
+            as_of=self.as_of,
+            duckdb_memory_limit=self.duckdb_memory_limit,
+            sources_file=Path(self.sources_file),
+            low_sample_threshold=self.low_sample_threshold,
+            orphan_max_share=self.orphan_max_share,
+            max_rejected_share=self.max_rejected_share,
+            file_settle_seconds=self.file_settle_seconds,
+        )
 
     def get(self) -> Settings:
-        return Settings.from_env()
+        """The run's settings, `as_of` pinned at the start of the run."""
+        if self._pinned is None:
+            self._pinned = self.settings().pinned()
+        return self._pinned
+
+
+def config_of(settings: Settings) -> dict[str, object]:
+    """`settings` as the config of the `NpsSettings` resource (also usable as run config)."""
+    return {
+        "landing_dir": str(settings.landing_dir),
+        "warehouse_path": str(settings.warehouse_path),
+        "published_path": str(settings.published_path),
+        "reporting_tz": settings.reporting_tz,
+        "source_tz": settings.source_tz,
+        "followup_sla_hours": settings.followup_sla_hours,
+        "as_of": settings.as_of.isoformat() if settings.as_of else None,
+        "duckdb_memory_limit": settings.duckdb_memory_limit,
+        "sources_file": str(settings.sources_file),
+        "low_sample_threshold": settings.low_sample_threshold,
+        "orphan_max_share": settings.orphan_max_share,
+        "max_rejected_share": settings.max_rejected_share,
+        "file_settle_seconds": settings.file_settle_seconds,
+    }

@@ -2,8 +2,8 @@
 
 from dagster import DefaultSensorStatus, JobDefinition, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from orchestration.landing import scan_landing
-from orchestration.settings import Settings
+from landing.scan import scan_landing
+from orchestration.resources import NpsSettings
 
 
 def build_landing_sensor(job: JobDefinition) -> object:
@@ -13,8 +13,8 @@ def build_landing_sensor(job: JobDefinition) -> object:
         default_status=DefaultSensorStatus.RUNNING,
         description="Starts the pipeline when new files (name + sha256) land in NPS_LANDING_DIR.",
     )
-    def landing_sensor(context: SensorEvaluationContext):
-        settings = Settings.from_env()
+    def landing_sensor(context: SensorEvaluationContext, nps: NpsSettings):
+        settings = nps.settings()
         scan = scan_landing(settings.landing_dir, context.cursor)
         context.update_cursor(scan.cursor)
         if not scan.new_files:

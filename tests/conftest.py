@@ -22,7 +22,7 @@ for _var, _value in {
 @pytest.fixture(scope="session")
 def messy_landing(tmp_path_factory) -> tuple[Path, dict]:
     """The generator's messy tiny exports (planted bad rows, duplicates, French/JSONL/Parquet variants)."""
-    from ingestion.sample_exports import generate_exports
+    from generator.sample_exports import generate_exports
     from tests.builds import END
 
     landing = tmp_path_factory.mktemp("messy") / "landing"
@@ -48,8 +48,8 @@ def clean_built(tmp_path_factory):
     """Clean tiny exports built with a non-UTC reporting time zone, attached as `wh` to a connection that
     holds the hand-written baseline (bench/baseline.sql) computed from the same landing files."""
     from bench.baseline import run_baseline
+    from generator.sample_exports import generate_exports
     from ingestion.loader import ingest
-    from ingestion.sample_exports import generate_exports
     from tests.builds import AS_OF, END, dbt
 
     work = tmp_path_factory.mktemp("clean")

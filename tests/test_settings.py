@@ -1,3 +1,4 @@
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -55,3 +56,54 @@ def test_to_env_fixes_as_of_once() -> None:
     env = settings.to_env()
     assert env["NPS_AS_OF"] == "2025-06-01T00:00:00+00:00"
     assert Path(env["NPS_WAREHOUSE_PATH"]).is_absolute()
+
+
+def test_v2_settings_have_the_contract_defaults() -> None:
+    settings = Settings.from_env({}, landing_dir=Path("/in"))
+    assert settings.sources_file == Path("/in/sources.yml")
+    assert settings.low_sample_threshold == 30
+    assert settings.orphan_max_share == 0.05
+    assert settings.max_rejected_share == 0.10
+    assert settings.file_settle_seconds == 0
+
+
+def test_v2_settings_come_from_the_environment_and_the_sources_flag_wins() -> None:
+    env = {
+        "NPS_SOURCES_FILE": "/cfg/env.yml",
+        "NPS_LOW_SAMPLE_THRESHOLD": "50",
+        "NPS_ORPHAN_MAX_SHARE": "1",
+        "NPS_MAX_REJECTED_SHARE": "0.25",
+        "NPS_FILE_SETTLE_SECONDS": "60",
+    }
+    settings = Settings.from_env(env)
+    assert (settings.sources_file, settings.low_sample_threshold) == (Path("/cfg/env.yml"), 50)
+    assert (settings.orphan_max_share, settings.max_rejected_share, settings.file_settle_seconds) == (1.0, 0.25, 60.0)
+    assert Settings.from_env(env, sources_file=Path("/flag.yml")).sources_file == Path("/flag.yml")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("NPS_LOW_SAMPLE_THRESHOLD", "0"),
+        ("NPS_ORPHAN_MAX_SHARE", "1.5"),
+        ("NPS_MAX_REJECTED_SHARE", "-0.1"),
+        ("NPS_FILE_SETTLE_SECONDS", "-1"),
+        ("NPS_LOW_SAMPLE_THRESHOLD", "thirty"),
+    ],
+)
+def test_out_of_range_v2_settings_are_refused_naming_the_variable(variable: str, value: str) -> None:
+    with pytest.raises(ValueError, match=variable):
+        Settings.from_env({variable: value})
+
+
+def test_pinning_fixes_as_of_once_and_keeps_a_given_one() -> None:
+    given = Settings.from_env({"NPS_AS_OF": "2025-06-01T00:00:00Z"})
+    assert given.pinned() is given
+    pinned = Settings.from_env({}).pinned()
+    assert pinned.as_of is not None and pinned.pinned().as_of == pinned.as_of
+
+
+def test_reading_settings_never_writes_the_environment() -> None:
+    before = dict(os.environ)
+    Settings.from_env(landing_dir=Path("/elsewhere"), as_of="2025-01-01T00:00:00Z").to_env()
+    assert dict(os.environ) == before

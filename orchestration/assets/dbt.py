@@ -7,16 +7,18 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 
-from orchestration.resources import NpsSettings, dbt_project
+from orchestration.resources import NpsSettings, dbt_build_args, dbt_cli_for, dbt_env, dbt_project
 from orchestration.translator import NpsDbtTranslator
 
 
 @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=NpsDbtTranslator())
 def nps_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, nps: NpsSettings) -> Iterator[Any]:
-    """`dbt build`: seeds, models, unit and data tests, in DAG order. dbt's artefacts go to one folder in the
-    data directory (not a new folder in the project for every run)."""
-    target = (nps.get().data_dir / "dbt_target").resolve()
-    yield from dbt.cli(["build"], context=context, target_path=target).stream()
+    """`dbt build`: seeds, models, unit and data tests, in DAG order, with the run's settings as `--vars`.
+    dbt's artefacts go to one folder in the data directory (not a new folder in the project for every run)."""
+    settings = nps.get()
+    target = (settings.data_dir / "dbt_target").resolve()
+    cli = dbt_cli_for(dbt, dbt_env(settings))
+    yield from cli.cli(dbt_build_args(settings), context=context, target_path=target).stream()
 
 
 def models_in_folder(folder: str) -> list[str]:

@@ -4,8 +4,8 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from orchestration.assets.dbt import mart_asset_keys
 from orchestration.assets.ingestion import INGESTION_LOG
-from orchestration.publish import publish_marts
 from orchestration.resources import NpsSettings
+from publishing.publish import publish_marts
 
 
 @asset(

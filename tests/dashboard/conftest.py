@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.publish import publish_marts
+from publishing.publish import publish_marts
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import queries as q
+from publishing.nps_metrics import pooled_nps
 
 APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
 
@@ -58,7 +59,7 @@ def test_overview_headline_is_the_pooled_nps_of_the_last_twelve_months(app, publ
         where period_grain = 'month' and period_start between ? and ?""",
         [start, end],
     )
-    nps, moe = q.nps_from_counts(promoters, detractors, responses)
+    nps, moe = pooled_nps(promoters, detractors, responses)
     assert metric(app, "NPS") == f"{nps:+.1f}"
     assert metric(app, "Margin of error (95 %)") == f"± {moe:.1f}"
     assert metric(app, "Responses") == f"{responses:,}"
@@ -79,7 +80,7 @@ def test_changing_the_grain_recomputes_the_headline_for_quarters(app, published)
         """
         select sum(promoters), sum(detractors), sum(responses) from marts.nps_by_period where period_grain = 'year'""",
     )
-    assert metric(app, "NPS") == f"{q.nps_from_counts(promoters, detractors, responses)[0]:+.1f}"
+    assert metric(app, "NPS") == f"{pooled_nps(promoters, detractors, responses)[0]:+.1f}"
 
 
 def test_pooling_segments_recomputes_nps_from_counts_never_averages(published):
@@ -112,6 +113,17 @@ def test_breakdown_tables_carry_sample_sizes_and_low_sample_marks(app, published
     assert dict(zip(by_segment.segment, by_segment.responses, strict=True)) == expected
     low = by_segment[by_segment.responses < 30]
     assert (low.marker == "low sample (< 30)").all()
+
+
+def test_the_low_sample_threshold_comes_from_the_settings(published, monkeypatch):
+    monkeypatch.setenv("NPS_PUBLISHED_PATH", str(published))
+    monkeypatch.setenv("NPS_LOW_SAMPLE_THRESHOLD", "100000")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    by_segment = table(at, "by_segment")
+    assert (by_segment.marker == "low sample (< 100000)").all()
+    assert any("Low sample:" in w.value and "(< 100000)" in w.value for w in at.warning)
 
 
 def test_close_the_loop_page_matches_the_mart(app, published):

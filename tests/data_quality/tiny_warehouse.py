@@ -15,6 +15,7 @@ import duckdb
 AS_OF = datetime(2025, 3, 1, tzinfo=UTC)
 DAYS = 10  # 2025-02-01 .. 2025-02-10
 INVITATIONS_PER_DAY = 3
+SEGMENTS = ("enterprise", "smb", "consumer", "smb", "consumer")  # of customers c1..c5
 
 RAW_SQL = f"""
 create schema raw;
@@ -47,7 +48,7 @@ select
     'c' || i as customer_id,
     'c' || i || '@example.test' as email,
     null::varchar as phone, 'First' as first_name, 'Last' as last_name, 'Co' as company,
-    ['enterprise', 'smb', 'consumer', 'smb', 'consumer'][i] as segment,
+    {{segments}}[i] as segment,
     'emea' as region, 'FR' as country, 'pro' as plan, date '2024-01-01' as signup_date,
     'active' as status, null::timestamptz as churned_at, 100.00::decimal(18, 2) as lifetime_value,
     timestamptz '2025-01-01 00:00:00+00' as updated_at,
@@ -107,7 +108,7 @@ select response_id, customer_id, lower(email) as email, channel, touchpoint, int
 from warehouse.raw.surveys;
 
 create view warehouse.staging.stg_crm__customers as
-select customer_id, email, phone, first_name, last_name, company, coalesce(lower(segment), 'unknown') as segment,
+select customer_id, email, phone, first_name, last_name, company, coalesce(trim(segment), 'unknown') as segment,
     region, country, plan, signup_date, lower(status) as status, churned_at, lifetime_value, updated_at,
     _file_id, _file_name, _line_number
 from warehouse.raw.crm_customers;
@@ -192,11 +193,22 @@ where s.period_grain = p.period_grain and s.period_start = p.period_start;
 """
 
 
-def build_tiny_warehouse(path: Path) -> Path:
-    """Write a clean warehouse to `path`: every suite passes against it at `AS_OF`."""
+SURVEY_ONLY_SQL = """
+delete from raw.crm_customers;
+delete from raw.calls;
+delete from quality.ingestion_log where source in ('crm', 'calls');
+"""
+
+
+def build_tiny_warehouse(path: Path, segments: tuple[str, ...] = SEGMENTS, survey_only: bool = False) -> Path:
+    """Write a clean warehouse to `path`: every suite passes against it at `AS_OF`. `segments`: the CRM segment
+    of customers c1..c5 (any names); `survey_only`: no CRM and no call rows (a survey-only deployment)."""
+    literal = "[" + ", ".join("'" + name.replace("'", "''") + "'" for name in segments) + "]"
     with duckdb.connect(str(path)) as connection:
         connection.execute("set TimeZone = 'UTC'")
-        connection.execute(RAW_SQL)
+        connection.execute(RAW_SQL.replace("{segments}", literal))
+        if survey_only:
+            connection.execute(SURVEY_ONLY_SQL)
     with duckdb.connect(":memory:") as connection:
         connection.execute("set TimeZone = 'UTC'")
         connection.execute(f"attach '{path}' as warehouse")

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from ingestion.sample_exports import generate_exports
+from generator.sample_exports import generate_exports
 from orchestration.cli import app
 
 END = date(2026, 6, 30)

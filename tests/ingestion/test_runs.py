@@ -12,8 +12,8 @@ import duckdb
 import pytest
 
 import ingestion.loader as loader
+from generator.sample_exports import generate_exports
 from ingestion.loader import ingest
-from ingestion.sample_exports import generate_exports
 from tests.ingestion.conftest import SURVEY_HEADER, query
 
 SNAPSHOT = """

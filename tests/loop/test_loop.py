@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
 
 import duckdb
 from typer.testing import CliRunner
 
+from loop.followups import export_followups, read_followups
 from orchestration.cli import app
-from orchestration.followups import export_followups, read_followups
 
 
 def test_loop_statuses_match_the_baseline_recomputation(clean_built):
@@ -77,22 +76,24 @@ def _loop_warehouse(path) -> None:
         con.execute("create schema marts")
         con.execute("""create table marts.close_the_loop as select * from (values
             ('R1', 'C1', '=HYPERLINK(\"http://evil\")', 'Smith', null, 'a@x.com', '+441234', 'smb', 'email', 2,
-             '@SUM(A1) terrible', timestamptz '2025-03-01 10:00:00+00', timestamptz '2025-03-02 10:00:00+00', null),
+             '@SUM(A1) terrible', timestamptz '2025-03-01 10:00:00+00', timestamptz '2025-03-02 10:00:00+00', null,
+             'overdue', 24.0),
             ('R2', 'C2', 'Ann', '-Lee', null, 'b@x.com', null, 'smb', 'sms', 5, 'Délai trop long',
-             timestamptz '2025-03-01 08:00:00+00', timestamptz '2025-03-02 08:00:00+00', null),
+             timestamptz '2025-03-01 08:00:00+00', timestamptz '2025-03-02 08:00:00+00', null, 'overdue', 26.0),
             ('R3', 'C3', 'Bo', 'Ek', null, 'c@x.com', null, 'smb', 'sms', 5, 'ok',
-             timestamptz '2025-03-03 08:00:00+00', timestamptz '2025-03-04 08:00:00+00', null),
+             timestamptz '2025-03-03 08:00:00+00', timestamptz '2025-03-04 08:00:00+00', null, 'open', null),
             ('R4', 'C4', 'Cy', 'Ek', null, 'd@x.com', null, 'smb', 'sms', 5, 'called back',
              timestamptz '2025-03-01 08:00:00+00', timestamptz '2025-03-02 08:00:00+00',
-             timestamptz '2025-03-01 09:00:00+00')
+             timestamptz '2025-03-01 09:00:00+00', 'closed_within_sla', null)
             ) t(response_id, customer_id, first_name, last_name, company, email, phone, segment, channel, nps_score,
-                nps_comment, responded_at, followup_due_at, first_followup_at)""")
+                nps_comment, responded_at, followup_due_at, first_followup_at, loop_status, hours_overdue)""")
+    # loop_status and hours_overdue as the run judged them at 2025-03-03 10:00 UTC
 
 
 def test_followups_are_open_or_overdue_most_overdue_first(tmp_path):
     db = tmp_path / "w.duckdb"
     _loop_warehouse(db)
-    followups = read_followups(db, datetime(2025, 3, 3, 10, tzinfo=UTC))
+    followups = read_followups(db)
     ids = [r[0] for r in followups.rows]
     assert ids == ["R2", "R1", "R3"]  # R4 was followed up; R2 due first
     assert (followups.count("overdue"), followups.count("open")) == (2, 1)
@@ -102,7 +103,7 @@ def test_loop_csv_neutralises_formula_cells_and_keeps_accents(tmp_path):
     db = tmp_path / "w.duckdb"
     _loop_warehouse(db)
     out = tmp_path / "crm" / "followups.csv"
-    assert export_followups(db, datetime(2025, 3, 3, 10, tzinfo=UTC), out) == 3
+    assert export_followups(db, out) == 3
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = {r["response_id"]: r for r in csv.DictReader(fh)}
@@ -120,9 +121,7 @@ def test_nps_loop_cli_prints_and_writes_the_csv(tmp_path, monkeypatch):
     _loop_warehouse(db)
     monkeypatch.setenv("NPS_PUBLISHED_PATH", str(tmp_path / "absent.duckdb"))
     out = tmp_path / "loop.csv"
-    result = CliRunner().invoke(
-        app, ["loop", "--warehouse", str(db), "--as-of", "2025-03-03T10:00:00Z", "--out", str(out)]
-    )
+    result = CliRunner().invoke(app, ["loop", "--warehouse", str(db), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "2 overdue, 1 open" in result.output
     assert out.exists()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,31 +10,6 @@ import pytest
 from orchestration.pipeline import RunSummary, run_pipeline
 from orchestration.settings import Settings
 from tests.builds import AS_OF
-
-ENV_KEYS = (
-    "NPS_LANDING_DIR",
-    "NPS_WAREHOUSE_PATH",
-    "NPS_PUBLISHED_PATH",
-    "NPS_REPORTING_TZ",
-    "NPS_SOURCE_TZ",
-    "NPS_FOLLOWUP_SLA_HOURS",
-    "NPS_AS_OF",
-    "DAGSTER_HOME",
-)
-
-
-@contextmanager
-def isolated_environment() -> Iterator[None]:
-    """`run_pipeline` exports the settings to the environment (for the dbt subprocess): undo it afterwards."""
-    saved = {key: os.environ.get(key) for key in ENV_KEYS}
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def settings_for(root: Path, landing: Path) -> Settings:
@@ -47,9 +19,7 @@ def settings_for(root: Path, landing: Path) -> Settings:
 
 
 def run_in(settings: Settings) -> RunSummary:
-    with isolated_environment():
-        os.environ["DAGSTER_HOME"] = str(settings.data_dir / "dagster_home")
-        return run_pipeline(settings, log_level="WARNING")
+    return run_pipeline(settings, log_level="WARNING", dagster_home_dir=settings.data_dir / "dagster_home")
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import duckdb
 
 from orchestration.pipeline import headline, run_command
-from tests.orchestration.conftest import isolated_environment, run_in, settings_for
+from tests.orchestration.conftest import run_in, settings_for
 
 
 def test_the_whole_job_materialises_and_publishes_every_mart(pipeline_run, messy_landing):
@@ -42,7 +42,7 @@ def test_the_published_file_is_written_for_duckdb_1x_readers(pipeline_run):
     assert int.from_bytes(header[12:20], "little") <= 65  # 65 = storage of DuckDB 1.2; 2.0 writes 69
 
 
-def test_a_blocking_failure_stops_the_publish_and_keeps_the_previous_copy(pipeline_run, tmp_path, capsys):
+def test_a_blocking_failure_stops_the_publish_and_keeps_the_previous_copy(pipeline_run, tmp_path, capsys, monkeypatch):
     good, _ = pipeline_run
     settings = replace(settings_for(tmp_path, good.landing_dir), published_path=tmp_path / "wh" / "published.duckdb")
     settings.warehouse_path.parent.mkdir(parents=True)
@@ -54,9 +54,8 @@ def test_a_blocking_failure_stops_the_publish_and_keeps_the_previous_copy(pipeli
             "update raw.surveys set nps_score = 12 "
             "where response_id = (select min(response_id) from raw.surveys where nps_score is not null)"
         )
-    with isolated_environment():
-        os.environ["DAGSTER_HOME"] = str(tmp_path / "dagster_home")
-        code = run_command(settings)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))  # read (never written) by `nps run`
+    code = run_command(settings)
     err = capsys.readouterr().err
     assert code == 1
     assert "blocking check failed: raw_surveys: contract_expectations" in err
@@ -79,7 +78,7 @@ def test_a_reader_holding_the_published_file_keeps_working_during_a_run(pipeline
 
 def test_the_demo_headline_reports_nps_with_margin_segments_channels_and_followups(pipeline_run):
     settings, _ = pipeline_run
-    lines = headline(settings.published_path, "2026-07-01 00:00 UTC")
+    lines = headline(settings.published_path, datetime(2026, 7, 1, tzinfo=UTC))
     with duckdb.connect(str(settings.published_path), read_only=True) as con:
         p, d, n = con.execute(
             "select sum(promoters), sum(detractors), sum(responses) from marts.nps_by_period "
@@ -89,3 +88,5 @@ def test_the_demo_headline_reports_nps_with_margin_segments_channels_and_followu
     assert lines[0].startswith(f"Overall NPS: {100.0 * (p - d) / n:+.1f} ± ")
     assert any(line.endswith("by segment:") for line in lines) and any(line.endswith("by channel:") for line in lines)
     assert f"{loop.get('open', 0)} open, {loop.get('overdue', 0)} overdue" in lines[-1]
+    assert lines[-1].startswith("Detractor follow-ups at 2026-07-01 00:00 UTC:")
+    assert "June 2026 by segment:" in lines

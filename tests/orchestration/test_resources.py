@@ -1,6 +1,9 @@
-"""The project's dbt CLI resource skips dagster-dbt's per-invocation `dbt --version` and adapter set-up."""
+"""The settings resource and what dbt gets from it; the project's dbt CLI resource skips dagster-dbt's
+per-invocation `dbt --version` and adapter set-up."""
 
 import inspect
+import json
+import os
 import subprocess
 from functools import cached_property
 from pathlib import Path
@@ -8,7 +11,17 @@ from pathlib import Path
 import pytest
 from dagster_dbt import DbtCliResource
 
-from orchestration.resources import DBT_EXECUTABLE, ProjectDbtCliResource, dbt_resource
+from orchestration.resources import (
+    DBT_EXECUTABLE,
+    NpsSettings,
+    ProjectDbtCliResource,
+    config_of,
+    dbt_build_args,
+    dbt_cli_for,
+    dbt_env,
+    dbt_resource,
+)
+from orchestration.settings import Settings
 
 
 def test_dagster_dbt_still_calls_the_two_hooks_the_resource_overrides() -> None:
@@ -38,3 +51,50 @@ def test_a_dbt_command_runs_without_a_version_subprocess_or_an_in_process_adapte
     assert invocation.is_successful()
     assert invocation.adapter is None
     assert (tmp_path / "target" / "manifest.json").exists()
+
+
+def test_the_settings_resource_round_trips_every_setting() -> None:
+    settings = Settings.from_env(
+        {},
+        landing_dir=Path("/in"),
+        warehouse_path=Path("/wh/w.duckdb"),
+        reporting_tz="Europe/Paris",
+        as_of="2026-07-01T00:00:00Z",
+        sources_file=Path("/cfg/sources.yml"),
+        low_sample_threshold=50,
+        orphan_max_share=0.2,
+        max_rejected_share=0.3,
+        file_settle_seconds=60,
+    )
+    assert NpsSettings.of(settings).get() == settings
+    assert NpsSettings(**config_of(settings)).settings() == settings
+
+
+def test_a_run_without_as_of_judges_every_step_at_one_moment() -> None:
+    resource = NpsSettings.of(Settings.from_env({}))
+    first = resource.get().as_of
+    assert first is not None
+    assert resource.get().as_of == first
+
+
+def test_dbt_gets_the_settings_as_vars() -> None:
+    settings = Settings.from_env({}, as_of="2026-07-01T00:00:00Z", low_sample_threshold=12, reporting_tz="Asia/Tokyo")
+    args = dbt_build_args(settings)
+    assert args[:2] == ["build", "--vars"]
+    assert json.loads(args[2]) == {
+        "reporting_tz": "Asia/Tokyo",
+        "followup_sla_hours": 24,
+        "as_of": "2026-07-01T00:00:00+00:00",
+        "low_sample_threshold": 12,
+    }
+
+
+def test_the_dbt_process_gets_the_warehouse_path_in_its_own_environment(tmp_path: Path) -> None:
+    warehouse = tmp_path / "elsewhere" / "w.duckdb"
+    warehouse.parent.mkdir()
+    settings = Settings.from_env({}, warehouse_path=warehouse)
+    cli = dbt_cli_for(dbt_resource(), dbt_env(settings))
+    invocation = cli.cli(["debug"], target_path=tmp_path / "target", raise_on_error=False).wait()
+    assert invocation.is_successful()
+    assert warehouse.exists()  # dbt attached the file named in its environment
+    assert os.environ.get("NPS_WAREHOUSE_PATH") != str(warehouse.resolve())  # ours is untouched

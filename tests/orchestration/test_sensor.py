@@ -7,34 +7,36 @@ import time
 
 from dagster import RunRequest, SkipReason, build_sensor_context
 
+from landing.scan import scan_landing
 from orchestration.definitions import defs
-from orchestration.landing import scan_landing
+from orchestration.resources import NpsSettings
+from orchestration.settings import Settings
 
 
-def _evaluate(sensor, cursor):
-    context = build_sensor_context(cursor=cursor)
+def _evaluate(sensor, cursor, nps: NpsSettings):
+    context = build_sensor_context(cursor=cursor, resources={"nps": nps})
     result = sensor(context)
     return result, context.cursor
 
 
-def test_the_sensor_fires_once_per_new_file(tmp_path, monkeypatch):
+def test_the_sensor_fires_once_per_new_file(tmp_path):
     landing = tmp_path / "landing"
     (landing / "surveys").mkdir(parents=True)
-    monkeypatch.setenv("NPS_LANDING_DIR", str(landing))
+    nps = NpsSettings.of(Settings.from_env({}, landing_dir=landing))
     sensor = defs.resolve_sensor_def("landing_sensor")
-    first, cursor = _evaluate(sensor, None)
+    first, cursor = _evaluate(sensor, None, nps)
     assert isinstance(first, SkipReason)
     (landing / "surveys" / "a.csv").write_text("response_id,sent_at\nR1,2025-01-01\n")
-    fired, cursor = _evaluate(sensor, cursor)
+    fired, cursor = _evaluate(sensor, cursor, nps)
     assert isinstance(fired, RunRequest) and fired.tags["nps/files"] == "surveys/a.csv"
-    again, cursor = _evaluate(sensor, cursor)
+    again, cursor = _evaluate(sensor, cursor, nps)
     assert isinstance(again, SkipReason)
     later = time.time() + 60
     os.utime(landing / "surveys" / "a.csv", (later, later))  # re-sent: same name, same content, newer
-    resent, cursor = _evaluate(sensor, cursor)
+    resent, cursor = _evaluate(sensor, cursor, nps)
     assert isinstance(resent, SkipReason)
     (landing / "surveys" / "b.csv").write_text("response_id,sent_at\nR2,2025-01-01\n")
-    second, _ = _evaluate(sensor, cursor)
+    second, _ = _evaluate(sensor, cursor, nps)
     assert isinstance(second, RunRequest) and second.run_key != fired.run_key
 
 

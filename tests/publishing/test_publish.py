@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.publish import publish_marts
+from publishing.publish import publish_marts
 
 DEFAULT_STORAGE_HEADER_OFFSET = 12  # 8-byte checksum, 4-byte magic "DUCK", then the storage version number
 

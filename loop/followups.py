@@ -1,14 +1,13 @@
 """`nps loop`: open and overdue detractor follow-ups, most overdue first, and a formula-safe CSV for the CRM.
 
 Reads `marts.close_the_loop` from the published copy when there is one (never blocked by a running
-pipeline), else from the warehouse read-only. Status is judged again at NPS_AS_OF (default now), so a list
-printed days after the last run is still right about what is overdue.
+pipeline), else from the warehouse read-only. The status is the mart's `loop_status`, judged by the run at its
+NPS_AS_OF (the rule lives once, in dbt); run the pipeline again to judge it at a later moment.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -46,19 +45,13 @@ class Followups:
         return sum(1 for row in self.rows if row[position] == status)
 
 
-def followups_sql(as_of: datetime) -> str:
-    """Unclosed detractor follow-ups re-judged at `as_of`, most overdue first (earliest due time first)."""
-    at = f"'{as_of.isoformat()}'::timestamptz"
-    return f"""
-        select
-            response_id, customer_id, first_name, last_name, company, email, phone, segment, channel,
-            nps_score, nps_comment, responded_at, followup_due_at,
-            case when {at} <= followup_due_at then 'open' else 'overdue' end as loop_status,
-            case when {at} > followup_due_at
-                then round(date_diff('second', followup_due_at, {at}) / 3600.0, 1) end as hours_overdue
-        from marts.close_the_loop
-        where first_followup_at is null or first_followup_at > {at}
-        order by followup_due_at, response_id"""
+FOLLOWUPS_SQL = """
+    select
+        response_id, customer_id, first_name, last_name, company, email, phone, segment, channel,
+        nps_score, nps_comment, responded_at, followup_due_at, loop_status, hours_overdue
+    from marts.close_the_loop
+    where loop_status in ('open', 'overdue')
+    order by followup_due_at, response_id"""  # unclosed follow-ups, most overdue (earliest due) first
 
 
 def neutralised(column: str) -> str:
@@ -71,23 +64,23 @@ def source_database(settings: Settings) -> Path:
     return settings.published_path if settings.published_path.exists() else settings.warehouse_path
 
 
-def read_followups(database: Path, as_of: datetime) -> Followups:
+def read_followups(database: Path) -> Followups:
     with duckdb.connect(str(database), read_only=True) as con:
         con.execute("set TimeZone = 'UTC'")
-        result = con.execute(followups_sql(as_of))
+        result = con.execute(FOLLOWUPS_SQL)
         columns = [d[0] for d in result.description]
         return Followups(columns, result.fetchall(), database)
 
 
-def export_followups(database: Path, as_of: datetime, out: Path) -> int:
+def export_followups(database: Path, out: Path) -> int:
     """Write the follow-ups to `out` as CSV (UTF-8 with BOM, so spreadsheets read accents), formula-safe."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     with duckdb.connect(str(database), read_only=True) as con:
         con.execute("set TimeZone = 'UTC'")
         select = ", ".join(neutralised(c) for c in EXPORT_COLUMNS)
-        con.execute(f"copy (select {select} from ({followups_sql(as_of)})) to '{tmp}' (header, delimiter ',')")
-        count = con.execute(f"select count(*) from ({followups_sql(as_of)})").fetchall()[0][0]
+        con.execute(f"copy (select {select} from ({FOLLOWUPS_SQL})) to '{tmp}' (header, delimiter ',')")
+        count = con.execute(f"select count(*) from ({FOLLOWUPS_SQL})").fetchall()[0][0]
     data = tmp.read_bytes()
     out.write_bytes(b"\xef\xbb\xbf" + data)
     tmp.unlink()
@@ -102,9 +95,8 @@ def loop_command(settings: Settings, out: Path | None) -> int:
             "run `nps run` first"
         )
         return 2
-    as_of = settings.as_of_or_now()
     try:
-        followups = read_followups(database, as_of)
+        followups = read_followups(database)
     except duckdb.IOException as exc:
         print(f"error: cannot open {database} ({str(exc).splitlines()[0]}); a pipeline run may be writing it")
         return 2
@@ -112,7 +104,7 @@ def loop_command(settings: Settings, out: Path | None) -> int:
         print(f"error: {database} has no marts.close_the_loop yet; run `nps run` first")
         return 2
     print(
-        f"Detractor follow-ups at {as_of:%Y-%m-%d %H:%M} UTC (from {database}): "
+        f"Detractor follow-ups as the last run judged them (from {database}): "
         f"{followups.count('overdue')} overdue, {followups.count('open')} open"
     )
     idx = {c: i for i, c in enumerate(followups.columns)}
@@ -127,6 +119,6 @@ def loop_command(settings: Settings, out: Path | None) -> int:
     if len(followups.rows) > 20:
         print(f"  … {len(followups.rows) - 20} more")
     if out is not None:
-        written = export_followups(database, as_of, out)
+        written = export_followups(database, out)
         print(f"wrote {written} follow-ups to {out} (cells starting with = + - @ are prefixed with ')")
     return 0

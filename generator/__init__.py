@@ -1,0 +1,1 @@
+"""Synthetic exports in the landing layout (`nps generate`, `nps demo`, tests, bench)."""

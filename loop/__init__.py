@@ -1,0 +1,1 @@
+"""Close the loop: open and overdue detractor follow-ups for the CRM (`nps loop`)."""
