@@ -12,7 +12,7 @@ with responses as (
 history as (
 
     select
-        customer_id, email, segment, region, plan, valid_from, valid_to, is_first_version, _file_id
+        customer_id, email, segment, region, country, plan, valid_from, valid_to, is_first_version, _file_id
     from {{ ref('int_customer_history') }}
 
 ),
@@ -52,6 +52,7 @@ with_version as (
         resolved.*,
         history.segment,
         history.region,
+        history.country,
         history.plan
     from resolved
     left join history
@@ -80,6 +81,7 @@ final as (
         coalesce(segment, {{ unknown_segment() }}) as segment,
         coalesce(region, 'unknown') as region,
         coalesce(plan, 'unknown') as plan,
+        coalesce(country, 'unknown') as country,
         language,
         {{ local_date('sent_at') }} as sent_date,
         {{ local_date('responded_at') }} as responded_date,
