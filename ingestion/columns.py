@@ -18,6 +18,13 @@ class Column:
     value_range: tuple[int, int] | None = None  # inclusive bounds of an integer score
     allowed: tuple[str, ...] = ()  # for kind == "enum" (compared lower-cased and trimmed)
     aliases: tuple[str, ...] = ()
+    # an invalid value here rejects the whole row (required fields always do); elsewhere the row loads with
+    # the field empty and the value goes to quality.rejected_values (contract section 3)
+    rejects_row: bool = False
+
+    @property
+    def row_level(self) -> bool:
+        return self.required or self.rejects_row
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,11 @@ class Source:
     columns: tuple[Column, ...]
     key: str  # the record id (for messages)
     row_checks: tuple[str, ...] = field(default=())  # named cross-field checks, see ingestion.validate
+    version_key: tuple[str, ...] = ()  # what identifies one version of a record (superseded rows), default `key`
+
+    @property
+    def versions_by(self) -> tuple[str, ...]:
+        return self.version_key or (self.key,)
 
     @property
     def required(self) -> list[str]:
@@ -45,8 +57,19 @@ SURVEYS = Source(
         Column("touchpoint", aliases=("touch point", "trigger")),
         Column("interaction_id", aliases=("call id", "contact id", "interaction")),
         Column("sent_at", "timestamp", required=True, aliases=("sent", "sent date", "invited at", "date envoi")),
-        Column("responded_at", "timestamp", aliases=("responded", "response date", "completed at", "date reponse")),
-        Column("nps_score", "integer", value_range=(0, 10), aliases=("nps", "score", "likelihood to recommend")),
+        Column(
+            "responded_at",
+            "timestamp",
+            rejects_row=True,  # it decides whether the score counts
+            aliases=("responded", "response date", "completed at", "date reponse"),
+        ),
+        Column(
+            "nps_score",
+            "integer",
+            value_range=(0, 10),
+            rejects_row=True,
+            aliases=("nps", "score", "likelihood to recommend"),
+        ),
         Column("nps_comment", aliases=("comment", "verbatim", "nps verbatim", "commentaire")),
         Column("csat_score", "integer", value_range=(1, 5), aliases=("csat",)),
         Column("ces_score", "integer", value_range=(1, 7), aliases=("ces", "effort score")),
@@ -59,6 +82,7 @@ CRM = Source(
     name="crm",
     table="crm_customers",
     key="customer_id",
+    version_key=("customer_id", "updated_at"),  # each CRM snapshot is a version in the customer's history
     columns=(
         Column("customer_id", required=True, aliases=("customer", "client id", "customer number", "id")),
         Column("email", aliases=("e-mail", "email address", "courriel")),

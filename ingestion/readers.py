@@ -1,25 +1,33 @@
-"""How to read one landing file with DuckDB: a relation of text columns, the header mapping, the raw record.
+"""How to read one landing file with DuckDB: a relation of text columns, every export column, the raw record.
 
-Python only looks at the first bytes of a file (header, delimiter) and, for CSV, checks the encoding by
-streaming the bytes; every record is read, parsed and validated by DuckDB.
+No header mapping here (see `ingestion.mapping`). Python streams the bytes once to detect the encoding and
+line endings (`ingestion.decode`) and transcodes to UTF-8 with LF when DuckDB cannot read them as they are;
+every record is read and parsed by DuckDB. DuckDB expands globs in every path it is given, so it only ever
+reads files under safe names in the run's temporary folder (a transcoded copy or a symbolic link).
+
+`_line_number` of a CSV record is its record number counting the header as 1 (DuckDB numbers the records it
+rejects the same way): it is the physical line where the record starts as long as no earlier quoted field
+spans lines. Parquet and JSON arrays: the row's position (first = 1); JSON lines: the physical line.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
-import gzip
-import shutil
+import os
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
 
-from ingestion.columns import Source, map_headers, map_keys
+from ingestion.columns import Source
+from ingestion.decode import DEFAULT_OPTIONS, ReadOptions, detect, open_bytes, transcode
 from ingestion.validate import quote_ident, quote_literal
 
-SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".parquet")
-CHUNK = 1 << 22
+SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".json", ".parquet", ".xlsx")
+# A JSON line or CSV record may be this long (DuckDB's default is 2 MB). Only for uncompressed files: on a
+# compressed one DuckDB allocates 16 times this up front (DuckDB 2.0), so `.csv.gz` keeps the default.
+MAX_LINE_SIZE = 1 << 28
 
 
 class FileProblem(Exception):
@@ -29,10 +37,15 @@ class FileProblem(Exception):
 @dataclass(frozen=True)
 class ReadPlan:
     relation: str  # SQL usable in FROM: raw text columns, `_line_number` and `_malformed`
-    raw: dict[str, str]  # canonical column → SQL over the relation's columns
-    raw_record: str  # SQL: the record as read, as JSON text
+    columns: list[tuple[str, str]]  # every export column in file order: header (or JSON key path) → SQL text
+    raw_record: str  # SQL: the whole record as read, as JSON text
     malformed_reason: str  # SQL: why a record is malformed (used where `_malformed`)
     rejects_table: str | None = None  # DuckDB's CSV rejects for records with a wrong number of fields
+    encoding: str = (
+        "utf-8"  # for `quality.ingestion_log.encoding`, e.g. `cp1252+cp850 (repaired)`; `binary`: Parquet, xlsx
+    )
+    delimiter: str | None = None  # CSV only
+    file_format: str = "csv"  # csv | parquet | json | xlsx (JSON columns may spell one canonical column twice)
 
 
 def file_format(path: Path) -> str | None:
@@ -43,49 +56,42 @@ def file_format(path: Path) -> str | None:
     return None
 
 
-def _open_bytes(path: Path):
-    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+def safe_name(path: Path, tmp_dir: Path, tag: str, suffix: str) -> Path:
+    """A symbolic link to `path` named `<tag><suffix>` in `tmp_dir`: no glob characters reach DuckDB."""
+    link = tmp_dir / f"{tag}{suffix}"
+    link.unlink(missing_ok=True)
+    os.symlink(path.resolve(), link)
+    return link
 
 
-def detect_encoding(path: Path) -> str:
-    """`utf-8` when the whole file decodes as UTF-8, else `cp1252` (Windows-1252), else `latin-1`."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def utf8_copy(path: Path, tmp_dir: Path, tag: str, options: ReadOptions, suffix: str) -> tuple[Path, str]:
+    """A safe-named path DuckDB can read as UTF-8 with consistent line endings, and the encoding label."""
+    detected = detect(path, options)
+    if not detected.needs_transcoding:
+        compressed = ".gz" if path.name.lower().endswith(".gz") else ""
+        return safe_name(path, tmp_dir, tag, suffix + compressed), detected.encoding
+    out = tmp_dir / f"{tag}{suffix}"
     try:
-        with _open_bytes(path) as fh:
-            while chunk := fh.read(CHUNK):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    decoder = codecs.getincrementaldecoder("cp1252")()
-    try:
-        with _open_bytes(path) as fh:
-            while chunk := fh.read(CHUNK):
-                decoder.decode(chunk)
-        return "cp1252"
-    except UnicodeDecodeError:
-        return "latin-1"
+        label = transcode(path, detected, out)
+    except UnicodeDecodeError as exc:
+        raise FileProblem(
+            f"does not decode as {detected.encoding} (byte {exc.object[exc.start : exc.start + 1]!r}); "
+            "check `encoding` in sources.yml"
+        ) from exc
+    except LookupError as exc:
+        raise FileProblem(f"unknown encoding {detected.encoding!r} (`encoding` in sources.yml)") from exc
+    return out, label
 
 
-def transcode_to_utf8(path: Path, encoding: str, out: Path) -> Path:
-    """Stream `path` (maybe gzipped) decoded from `encoding` into an uncompressed UTF-8 file `out`."""
-    with _open_bytes(path) as src, out.open("wb") as dst:
-        reader = codecs.getreader(encoding)(src)
-        writer = codecs.getwriter("utf-8")(dst)
-        shutil.copyfileobj(reader, writer, CHUNK)
-    return out
-
-
-def read_header(path: Path, encoding: str) -> tuple[list[str], str]:
-    """Header fields and delimiter (`,` `;` or tab: the most frequent in the header line)."""
-    with _open_bytes(path) as fh:
+def read_header(path: Path) -> tuple[list[str], str]:
+    """Header fields and delimiter (`,` `;` or tab: the most frequent in the header line) of a UTF-8 file."""
+    with open_bytes(path) as fh:
         head = fh.read(1 << 16)
     if not head.strip():
         raise FileProblem("the file is empty: no header line")
     if b"\x00" in head:
         raise FileProblem("not a text file (contains NUL bytes)")
-    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     first_line = text.splitlines()[0] if text.splitlines() else ""
     delimiter = max((",", ";", "\t"), key=first_line.count)
     fields = next(csv.reader([first_line], delimiter=delimiter), [])
@@ -94,110 +100,192 @@ def read_header(path: Path, encoding: str) -> tuple[list[str], str]:
     return fields, delimiter
 
 
-def _require(source: Source, mapping: dict[int, str], headers: list[str]) -> None:
-    missing = [c for c in source.required if c not in mapping.values()]
-    if missing:
-        shown = ", ".join(repr(h) for h in headers[:20])
-        raise FileProblem(f"required column {', '.join(missing)} missing (columns found: {shown})")
-
-
 def _json_object(pairs: list[tuple[str, str]]) -> str:
     return "json_object(" + ", ".join(f"{quote_literal(k)}, {v}" for k, v in pairs) + ")::varchar"
 
 
-def csv_plan(source: Source, path: Path, tmp_dir: Path, tag: str) -> ReadPlan:
-    encoding = detect_encoding(path)
-    read_path = path
-    if encoding != "utf-8":
-        read_path = transcode_to_utf8(path, encoding, tmp_dir / f"{tag}.csv")
-        encoding = "utf-8"
-    headers, delimiter = read_header(read_path, encoding)
-    mapping = map_headers(source, headers)
-    _require(source, mapping, headers)
+def _csv_relation(read_path: Path, tag: str, *, encoding: str, file_format_name: str = "csv") -> ReadPlan:
+    headers, delimiter = read_header(read_path)
     names = [f"c{i}" for i in range(len(headers))]
     columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
     rejects = f"_rejects_{tag}"
+    line_size = "" if read_path.name.endswith(".gz") else f"max_line_size = {MAX_LINE_SIZE}, "
     read = (
         f"read_csv({quote_literal(str(read_path))}, columns = {columns}, header = true, auto_detect = false, "
-        f"delim = {quote_literal(delimiter)}, quote = '\"', escape = '\"', compression = 'auto', "
+        f"delim = {quote_literal(delimiter)}, quote = '\"', escape = '\"', compression = 'auto', {line_size}"
         f"store_rejects = true, rejects_table = '{rejects}', rejects_scan = '{rejects}_scan')"
     )
     relation = f"(select *, row_number() over () + 1 as _line_number, false as _malformed from {read})"
     return ReadPlan(
         relation=relation,
-        raw={canonical: names[i] for i, canonical in mapping.items()},
+        columns=list(zip(headers, names, strict=True)),
         raw_record=_json_object([(h or f"column_{i + 1}", names[i]) for i, h in enumerate(headers)]),
         malformed_reason="null",
         rejects_table=rejects,
+        encoding=encoding,
+        delimiter=delimiter,
+        file_format=file_format_name,
     )
 
 
-def parquet_plan(source: Source, path: Path, con: duckdb.DuckDBPyConnection) -> ReadPlan:
+def csv_plan(path: Path, tmp_dir: Path, tag: str, options: ReadOptions = DEFAULT_OPTIONS) -> ReadPlan:
+    read_path, encoding = utf8_copy(path, tmp_dir, tag, options, ".csv")
+    return _csv_relation(read_path, tag, encoding=encoding)
+
+
+def cell_text(value: object) -> str:
+    """An `.xlsx` cell as text without loss: `9` not `9.0`, ISO datetimes and dates, empty cells empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        seconds = int(value.total_seconds())
+        return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return str(value)
+
+
+def xlsx_plan(path: Path, tmp_dir: Path, tag: str, options: ReadOptions = DEFAULT_OPTIONS) -> ReadPlan:
+    """The first sheet (or `options.sheet`) written as a UTF-8 CSV in `tmp_dir`, then read as CSV."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
     try:
-        described = con.execute(f"describe select * from read_parquet({quote_literal(str(path))})").fetchall()
+        workbook = CalamineWorkbook.from_path(str(path))
+        names = workbook.sheet_names
+        if options.sheet is not None and options.sheet not in names:
+            raise FileProblem(f"no sheet named {options.sheet!r} (sheets: {', '.join(map(repr, names))})")
+        sheet = workbook.get_sheet_by_name(options.sheet) if options.sheet else workbook.get_sheet_by_index(0)
+        out = tmp_dir / f"{tag}.csv"
+        with out.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\n")
+            for row in sheet.iter_rows():
+                writer.writerow([cell_text(v).replace("\r\n", "\n").replace("\r", "\n") for v in row])
+    except CalamineError as exc:
+        raise FileProblem(f"not a readable .xlsx workbook ({exc})") from exc
+    return _csv_relation(out, tag, encoding="binary", file_format_name="xlsx")
+
+
+def parquet_plan(path: Path, con: duckdb.DuckDBPyConnection, tmp_dir: Path, tag: str) -> ReadPlan:
+    link = quote_literal(str(safe_name(path, tmp_dir, tag, ".parquet")))
+    try:
+        described = con.execute(f"describe select * from read_parquet({link})").fetchall()
     except duckdb.Error as exc:
         raise FileProblem(f"not a readable Parquet file ({str(exc).splitlines()[0]})") from exc
     headers = [row[0] for row in described]
-    mapping = map_headers(source, headers)
-    _require(source, mapping, headers)
     names = [f"c{i}" for i in range(len(headers))]
     select = ", ".join(f"{quote_ident(h)}::varchar as {n}" for h, n in zip(headers, names, strict=True))
-    relation = (
-        f"(select {select}, row_number() over () as _line_number, false as _malformed "
-        f"from read_parquet({quote_literal(str(path))}))"
-    )
+    relation = f"(select {select}, row_number() over () as _line_number, false as _malformed from read_parquet({link}))"
     return ReadPlan(
         relation=relation,
-        raw={canonical: names[i] for i, canonical in mapping.items()},
+        columns=list(zip(headers, names, strict=True)),
         raw_record=_json_object(list(zip(headers, names, strict=True))),
         malformed_reason="null",
+        encoding="binary",
+        file_format="parquet",
     )
 
 
 def _lines(path: Path) -> str:
+    """Every physical line of a UTF-8 LF file as one text column (NUL, the field separator, cuts a line)."""
     return (
         f"read_csv({quote_literal(str(path))}, columns = {{'line': 'VARCHAR'}}, header = false, "
-        f"auto_detect = false, delim = chr(31), quote = '', escape = '', compression = 'auto')"
+        f"auto_detect = false, delim = chr(0), quote = '', escape = '', compression = 'auto', "
+        f"max_line_size = {MAX_LINE_SIZE}, strict_mode = false)"
     )
 
 
-def jsonl_plan(source: Source, path: Path, con: duckdb.DuckDBPyConnection) -> ReadPlan:
+def _starts_with_array(path: Path) -> bool:
+    with path.open("rb") as fh:
+        head = fh.read(1 << 12).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"[")
+
+
+def json_paths(con: duckdb.DuckDBPyConnection, records: str) -> list[tuple[str, str]]:
+    """(display path `Parent.Child`, JSON path `$."Parent"."Child"`) of every leaf in `records` (columns `_j`,
+    `_line_number`), in order of first appearance; arrays are leaves (kept as JSON text)."""
+    rows = con.execute(f"""
+        select t.fullkey, min([r._line_number, t.id]) as first_seen
+        from (select _j, _line_number from {records} where _j is not null) as r, json_tree(r._j) as t
+        where t.type <> 'OBJECT' and not regexp_matches(t.fullkey, '\\[\\d+\\]')
+        group by t.fullkey order by first_seen""").fetchall()
+    paths = [r[0] for r in rows]
+    parents = {p[:i] for p in paths for i, ch in enumerate(p) if ch == "." and i > 1}
+    kept = [p for p in paths if p not in parents]  # `Agent` null here, an object elsewhere: keep its leaves
+    return [(_display(p), p) for p in kept]
+
+
+def _display(fullkey: str) -> str:
+    """`$.person."x.y"` → `person.x.y`."""
+    segments: list[str] = []
+    rest = fullkey[2:]
+    while rest:
+        if rest.startswith('"'):
+            end = rest.index('"', 1)
+            segments.append(rest[1:end])
+            rest = rest[end + 1 :].removeprefix(".")
+        else:
+            head, _, rest = rest.partition(".")
+            segments.append(head)
+    return ".".join(segments)
+
+
+def json_plan(path: Path, con: duckdb.DuckDBPyConnection, tmp_dir: Path, tag: str, options: ReadOptions) -> ReadPlan:
+    """`.jsonl`, or `.json` with one object per line: each line is a record; a line that is not a JSON object
+    is a malformed record (the others load). `.json` holding an array: each element is a record."""
+    read_path, encoding = utf8_copy(path, tmp_dir, tag, options, ".jsonl")
     valid = "json_valid(line) and json_type(line) = 'OBJECT'"
+    if path.name.lower().endswith(".json") and _starts_with_array(read_path):
+        source = (
+            f"read_json_objects({quote_literal(str(read_path))}, format = 'array', "
+            f"maximum_object_size = {MAX_LINE_SIZE})"
+        )
+        records = (
+            f"(select line, _line_number, case when {valid} then line::json end as _j, not ({valid}) as _malformed "
+            f"from (select json::varchar as line, row_number() over () as _line_number from {source}))"
+        )
+    else:
+        records = (
+            f"(select line, _line_number, _j, _j is null as _malformed from ("
+            f"select line, row_number() over () as _line_number, case when {valid} then line::json end as _j "
+            f"from {_lines(read_path)}) where nullif(trim(line), '') is not null)"
+        )
     try:
-        keys = [
-            row[0]
-            for row in con.execute(
-                f"select distinct unnest(json_keys(line)) from {_lines(path)} where {valid} order by 1"
-            ).fetchall()
-        ]
+        paths = json_paths(con, records)
     except duckdb.Error as exc:
-        raise FileProblem(f"not a readable JSON lines file ({str(exc).splitlines()[0]})") from exc
-    if not keys:
+        raise FileProblem(f"not a readable JSON file ({str(exc).splitlines()[0]})") from exc
+    if not paths:
         raise FileProblem("no JSON object found in the file")
-    grouped = map_keys(source, keys)
-    _require(source, {i: canonical for i, canonical in enumerate(grouped)}, keys)
-    relation = (
-        f"(select line, _line_number, _j, _j is null as _malformed from ("
-        f"select line, row_number() over () as _line_number, case when {valid} then line::json end as _j "
-        f"from {_lines(path)}) where nullif(trim(line), '') is not null)"
-    )
     return ReadPlan(
-        relation=relation,
-        raw={
-            canonical: "coalesce(" + ", ".join(f"_j ->> {quote_literal(k)}" for k in spelled) + ")"
-            for canonical, spelled in grouped.items()
-        },
+        relation=records,
+        columns=[(name, f"(_j ->> {quote_literal(json_path)})") for name, json_path in paths],
         raw_record="to_json(line)::varchar",
         malformed_reason="'not a JSON object: ' || left(line, 200)",
+        encoding=encoding,
+        file_format="json",
     )
 
 
-def plan_for(source: Source, path: Path, con: duckdb.DuckDBPyConnection, tmp_dir: Path, tag: str) -> ReadPlan:
+def plan_for(
+    source: Source,
+    path: Path,
+    con: duckdb.DuckDBPyConnection,
+    tmp_dir: Path,
+    tag: str,
+    options: ReadOptions = DEFAULT_OPTIONS,
+) -> ReadPlan:
+    """How to read `path` as text columns. No header mapping here (see `ingestion.mapping.map_plan`);
+    `source` is not used by the readers (kept for the mapper's profiles)."""
     fmt = file_format(path)
     if fmt in ("csv", "csv.gz"):
-        return csv_plan(source, path, tmp_dir, tag)
+        return csv_plan(path, tmp_dir, tag, options)
     if fmt == "parquet":
-        return parquet_plan(source, path, con)
-    if fmt == "jsonl":
-        return jsonl_plan(source, path, con)
+        return parquet_plan(path, con, tmp_dir, tag)
+    if fmt in ("jsonl", "json"):
+        return json_plan(path, con, tmp_dir, tag, options)
+    if fmt == "xlsx":
+        return xlsx_plan(path, tmp_dir, tag, options)
     raise FileProblem(f"unsupported file type (expected one of {', '.join(SUPPORTED_SUFFIXES)})")

@@ -1,11 +1,17 @@
-"""DDL of the raw layer and the ingestion quality tables (docs/architecture.md), derived from `ingestion.columns`."""
+"""DDL of the raw layer and the ingestion quality tables (docs/architecture.md), derived from `ingestion.columns`.
+
+`ensure_schema` creates what is missing and upgrades a warehouse of the previous release in place
+(contract v2): new columns are added (`raw.*.attributes`, `raw.*._file_mtime` back-filled from
+`quality.ingestion_log.file_mtime`, the new `ingestion_log` columns) and the new tables created. Nothing is
+reloaded or dropped.
+"""
 
 from __future__ import annotations
 
 import duckdb
 
 from ingestion.columns import SOURCES, Source
-from ingestion.validate import quote_ident
+from ingestion.sql import quote_ident
 
 SQL_TYPES = {
     "text": "varchar",
@@ -20,9 +26,11 @@ LINEAGE = {
     "_file_id": "bigint",
     "_file_name": "varchar",
     "_file_sha256": "varchar",
+    "_file_mtime": "timestamptz",  # v2: the dedup order is (_file_mtime, _file_name, _line_number)
     "_line_number": "bigint",
     "_loaded_at": "timestamptz",
 }
+RAW_V2_COLUMNS = {"attributes": "varchar", "_file_mtime": "timestamptz"}
 
 INGESTION_LOG_DDL = """
 create table if not exists quality.ingestion_log (
@@ -33,7 +41,7 @@ create table if not exists quality.ingestion_log (
     file_sha256 varchar,
     file_size bigint,
     file_mtime timestamptz,
-    status varchar not null,           -- loaded | skipped_duplicate | failed
+    status varchar not null,           -- loaded | skipped_duplicate | failed | deferred
     rows_in_file bigint not null,
     rows_loaded bigint not null,
     rows_rejected bigint not null,
@@ -41,6 +49,18 @@ create table if not exists quality.ingestion_log (
     loaded_at timestamptz not null
 )
 """
+# v2 columns of quality.ingestion_log, added to a v1 table in place
+INGESTION_LOG_V2_COLUMNS = {
+    "values_rejected": "bigint",
+    "encoding": "varchar",
+    "delimiter": "varchar",
+    "profile": "varchar",
+    "date_order": "varchar",
+    "score_min": "integer",
+    "score_max": "integer",
+    "most_common_reason": "varchar",
+    "invitations": "boolean",  # rows are invitations (false: a responses-only export, contract section 4)
+}
 
 REJECTED_ROWS_DDL = """
 create table if not exists quality.rejected_rows (
@@ -57,18 +77,69 @@ create table if not exists quality.rejected_rows (
 )
 """
 
+REJECTED_VALUES_DDL = """
+create table if not exists quality.rejected_values (
+    run_id varchar not null,
+    file_id bigint not null,
+    source varchar not null,
+    file_name varchar not null,
+    line_number bigint,
+    field varchar not null,
+    value varchar,
+    reason_code varchar not null,
+    reason varchar not null,
+    loaded_at timestamptz not null
+)
+"""
+
+SUPERSEDED_ROWS_DDL = """
+create table if not exists quality.superseded_rows (
+    source varchar not null,
+    key varchar not null,
+    file_id bigint not null,
+    file_name varchar not null,
+    line_number bigint,
+    replaced_by_file_id bigint not null,
+    replaced_by_file varchar not null,
+    replaced_by_line bigint
+)
+"""
+
 
 def raw_table_ddl(source: Source) -> str:
     columns = [f"{quote_ident(c.name)} {SQL_TYPES[c.kind]}" for c in source.columns]
+    columns.append("attributes varchar")
     columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE.items()]
     return f"create table if not exists raw.{source.table} (\n    " + ",\n    ".join(columns) + "\n)"
 
 
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+    rows = con.execute(
+        "select column_name from duckdb_columns() where schema_name = ? and table_name = ?", [schema, table]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _add_missing(con: duckdb.DuckDBPyConnection, schema: str, table: str, wanted: dict[str, str]) -> list[str]:
+    have = _columns(con, schema, table)
+    added = [name for name in wanted if name not in have]
+    for name in added:
+        con.execute(f"alter table {schema}.{table} add column {quote_ident(name)} {wanted[name]}")
+    return added
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schemas `raw` and `quality` and their tables when missing (idempotent)."""
+    """Create schemas `raw` and `quality` and their tables when missing, and upgrade v1 tables (idempotent)."""
     con.execute("create schema if not exists raw")
     con.execute("create schema if not exists quality")
+    con.execute(INGESTION_LOG_DDL)
+    _add_missing(con, "quality", "ingestion_log", INGESTION_LOG_V2_COLUMNS)
     for source in SOURCES.values():
         con.execute(raw_table_ddl(source))
-    con.execute(INGESTION_LOG_DDL)
+        if "_file_mtime" in _add_missing(con, "raw", source.table, RAW_V2_COLUMNS):
+            con.execute(f"""
+                update raw.{source.table} as r set _file_mtime = l.file_mtime
+                from quality.ingestion_log as l where l.file_id = r._file_id""")
     con.execute(REJECTED_ROWS_DDL)
+    con.execute(REJECTED_VALUES_DDL)
+    con.execute(SUPERSEDED_ROWS_DDL)

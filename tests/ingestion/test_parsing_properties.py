@@ -106,9 +106,19 @@ def test_durations_as_seconds_or_hh_mm_ss_agree(con, seconds):
 @given(st.text(alphabet="0123456789-+:/. aZ", max_size=12))
 @settings(max_examples=100, deadline=None)
 def test_an_integer_parses_only_from_whole_number_text(con, text):
+    """No inner spaces (`1 0`), no plus sign (`+7`), no leading zeros (`007`); an integral float `9.0` is whole."""
     value = parse(con, "integer", text)
-    cleaned = text.strip().replace(" ", "")
-    if re.fullmatch(r"[+-]?\d{1,9}", cleaned):
-        assert value == int(cleaned)
+    if re.fullmatch(r"-?(0|[1-9]\d{0,8})(\.0+)?", text):
+        assert value == int(text.split(".")[0])
     else:
         assert value is None
+
+
+@pytest.mark.parametrize("text", ["1 0", "+7", "007", "9.5", "1,0", " "])
+def test_score_text_that_only_looks_like_a_number_is_not_one(con, text):
+    assert parse(con, "integer", text) is None
+
+
+@pytest.mark.parametrize(("text", "value"), [("9.0", 9), ("10", 10), ("0", 0), ("-1", -1)])
+def test_whole_numbers_and_integral_floats_are_integers(con, text, value):
+    assert parse(con, "integer", text) == value

@@ -23,6 +23,20 @@ def rejected(warehouse) -> list[tuple]:
     )
 
 
+def rejected_values(warehouse) -> list[tuple]:
+    return query(
+        warehouse,
+        "select file_name, line_number, field, value, reason_code from quality.rejected_values "
+        "order by file_name, line_number, field",
+    )
+
+
+def log_v2(warehouse) -> list[tuple]:
+    return query(
+        warehouse, "select file_name, values_rejected, score_min, score_max from quality.ingestion_log order by file_id"
+    )
+
+
 def log(warehouse) -> list[tuple]:
     return query(
         warehouse,
@@ -66,11 +80,20 @@ def test_each_survey_defect_is_rejected_with_its_reason(landing, warehouse, put,
 @pytest.mark.parametrize(
     ("csat", "ces", "field"), [("6", "3", "csat_score"), ("0", "3", "csat_score"), ("4", "8", "ces_score")]
 )
-def test_csat_and_ces_outside_their_scales_are_rejected(landing, warehouse, put, csat, ces, field):
+def test_csat_and_ces_outside_their_scales_empty_the_field_and_the_row_loads(landing, warehouse, put, csat, ces, field):
     header = "response_id,sent_at,responded_at,nps_score,csat_score,ces_score"
     put("surveys/s.csv", f"{header}\nR1,2025-01-10,2025-01-11,9,5,1\nR2,2025-01-10,2025-01-11,9,{csat},{ces}\n")
-    ingest(landing, warehouse)
-    assert [(r[2], r[3]) for r in rejected(warehouse)] == [("score_out_of_range", field)]
+    report = ingest(landing, warehouse)
+    assert rejected(warehouse) == []
+    assert rejected_values(warehouse) == [
+        ("surveys/s.csv", 3, field, csat if field == "csat_score" else ces, "score_out_of_range")
+    ]
+    [(csat_loaded, ces_loaded)] = query(
+        warehouse, "select csat_score, ces_score from raw.surveys where response_id = 'R2'"
+    )
+    assert (csat_loaded is None) == (field == "csat_score") and (ces_loaded is None) == (field == "ces_score")
+    assert report.files[0].values_rejected == 1
+    assert log_v2(warehouse) == [("surveys/s.csv", 1, 9, 9)]
 
 
 @pytest.mark.parametrize(
@@ -82,11 +105,13 @@ def test_csat_and_ces_outside_their_scales_are_rejected(landing, warehouse, put,
         ("K2,C1,inbound,phone,2025-01-10T10:00:00Z,-5,20,resolved", "unparseable_duration", "wait_seconds"),
     ],
 )
-def test_each_call_defect_is_rejected_with_its_reason(landing, warehouse, put, row, code, field):
+def test_each_call_defect_empties_its_field_with_its_reason(landing, warehouse, put, row, code, field):
     put("calls/c.csv", f"{CALL_HEADER}\nK1,C1,Inbound,phone,2025-01-10T10:00:00Z,00:01:30,20,resolved\n{row}\n")
     ingest(landing, warehouse)
-    assert [(r[1], r[2], r[3]) for r in rejected(warehouse)] == [(3, code, field)]
-    assert query(warehouse, "select direction, wait_seconds from raw.calls") == [("inbound", 90)]
+    assert rejected(warehouse) == []
+    assert [(r[1], r[2], r[4]) for r in rejected_values(warehouse)] == [(3, field, code)]
+    got = query(warehouse, f"select call_id, {field} is null from raw.calls order by 1")
+    assert got == [("K1", False), ("K2", True)]
 
 
 def test_crm_decimal_comma_space_thousands_and_bad_decimal(landing, warehouse, put):
@@ -101,16 +126,21 @@ def test_crm_decimal_comma_space_thousands_and_bad_decimal(landing, warehouse, p
     )
     put("crm/c.csv", content)
     ingest(landing, warehouse)
-    rows = query(warehouse, "select customer_id, lifetime_value, signup_date from raw.crm_customers order by 1")
+    rows = query(warehouse, "select customer_id, lifetime_value, signup_date, status from raw.crm_customers order by 1")
     assert rows == [
-        ("C1", Decimal("1234.50"), datetime(2024, 2, 3).date()),
-        ("C2", Decimal("1234.50"), datetime(2024, 2, 3).date()),
+        ("C1", Decimal("1234.50"), datetime(2024, 2, 3).date(), "active"),
+        ("C2", Decimal("1234.50"), datetime(2024, 2, 3).date(), "churned"),
+        ("C3", None, datetime(2024, 2, 3).date(), "active"),
+        ("C4", None, datetime(2024, 2, 3).date(), "active"),
+        ("C5", None, None, "active"),
+        ("C6", None, datetime(2024, 2, 3).date(), None),
     ]
-    assert [(r[1], r[2], r[3]) for r in rejected(warehouse)] == [
-        (4, "unparseable_decimal", "lifetime_value"),
-        (5, "unparseable_decimal", "lifetime_value"),
-        (6, "unparseable_date", "signup_date"),
-        (7, "invalid_value", "status"),
+    assert rejected(warehouse) == []
+    assert [(r[1], r[2], r[4]) for r in rejected_values(warehouse)] == [
+        (4, "lifetime_value", "unparseable_decimal"),
+        (5, "lifetime_value", "unparseable_decimal"),
+        (6, "signup_date", "unparseable_date"),
+        (7, "status", "invalid_value"),
     ]
 
 

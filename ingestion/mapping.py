@@ -1,0 +1,198 @@
+"""Export columns of a read file → canonical columns (contract sections 2, 2.1, 2.2).
+
+`map_plan(source, plan, entry, con)` applies, in this order: the `sources.yml` entry's `columns` (header
+text or a JSON path `Parent.Child`), the profile's header candidates, header matching (case/space/accent-
+insensitive, with aliases) for the canonical columns still unmapped, then the entry's `constants`. Every
+export column no mapping uses is kept as an attribute. `decide_orders` decides the date order of each
+timestamp/date column in one aggregate pass. Problems raise `FileProblem` naming the entry and key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from ingestion.columns import Source, header_key, header_lookup
+from ingestion.dates import AmbiguousDateOrder, OrderDecision, decide_order, order_counts_sql
+from ingestion.profiles import CANONICAL, PROFILES, DateOrder, Profile
+from ingestion.readers import FileProblem, ReadPlan
+from ingestion.sources_file import EntryRef
+from ingestion.sql import quote_literal
+from ingestion.validate import NULL_TOKENS, Mapped, clean_text, typed_expr
+
+FIX_HINT = "map it under `columns:` (or give it under `constants:`) in a sources.yml entry for this file"
+
+
+@dataclass(frozen=True)
+class FileMapping:
+    source: Source
+    profile: Profile
+    entry: EntryRef | None
+    mapped: Mapped
+    used: list[tuple[str, str]]  # (export column, canonical column) in file order; constants as `= value`
+    date_order: DateOrder | None  # declared in the entry, else None (decided from the values)
+
+    @property
+    def timezone(self) -> str | None:
+        if self.entry is not None and self.entry.entry.timezone:
+            return self.entry.entry.timezone
+        return self.profile.timezone
+
+    @property
+    def invitations(self) -> bool:
+        if self.entry is not None and self.entry.entry.invitations is not None:
+            return self.entry.entry.invitations
+        return self.profile.invitations
+
+    @property
+    def attribute_columns(self) -> list[str]:
+        return [h for h, _ in self.mapped.attributes]
+
+
+def resolve_profile(source: Source, entry: EntryRef | None) -> Profile:
+    """The entry's profile (checked when sources.yml was loaded), else `canonical` (detection comes later)."""
+    if entry is not None and entry.entry.profile is not None:
+        profile = PROFILES.get(entry.entry.profile)
+        if profile is None or source.name not in profile.sources:
+            raise FileProblem(f"{entry.where('profile')}: unknown profile {entry.entry.profile!r}")
+        return profile
+    return CANONICAL
+
+
+def _find(columns: list[tuple[str, str]], name: str) -> int | None:
+    """Position of export column `name`: its exact text, else the same header key."""
+    for i, (header, _) in enumerate(columns):
+        if header == name:
+            return i
+    for i, (header, _) in enumerate(columns):
+        if header_key(header) == header_key(name):
+            return i
+    return None
+
+
+def _shown(columns: list[tuple[str, str]]) -> str:
+    return ", ".join(repr(h) for h, _ in columns[:20]) + (", …" if len(columns) > 20 else "")
+
+
+def _constant_problem(source: Source, name: str, value: str, order: DateOrder, con) -> bool:
+    column = next(c for c in source.columns if c.name == name)
+    if column.kind in ("text", "enum"):
+        return False
+    parsed = con.execute(f"select {typed_expr(column, quote_literal(value), order)}").fetchall()[0][0]
+    return parsed is None
+
+
+def map_plan(
+    source: Source,
+    plan: ReadPlan,
+    entry: EntryRef | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> FileMapping:
+    """The canonical columns of a read file; `con` checks the constants (an in-memory one when None)."""
+    profile = resolve_profile(source, entry)
+    declared = entry.entry if entry is not None else None
+    columns = plan.columns
+    texts: dict[str, str] = {}
+    used: dict[int, list[str]] = {}
+
+    def use(canonical: str, positions: list[int]) -> None:
+        sql = [columns[i][1] for i in positions]
+        texts[canonical] = sql[0] if len(sql) == 1 else "coalesce(" + ", ".join(sql) + ")"
+        for i in positions:
+            used.setdefault(i, []).append(canonical)
+
+    for canonical, name in (declared.columns if declared else {}).items():
+        position = _find(columns, name)
+        if position is None:
+            raise FileProblem(
+                f"{entry.where(f'columns.{canonical}')}: column {name!r} is not in the file "
+                f"(columns found: {_shown(columns)})"
+            )
+        use(canonical, [position])
+    constants = declared.constants if declared else {}
+    for canonical, candidates in profile.columns.items():
+        if canonical in texts or canonical in constants:
+            continue
+        for candidate in candidates:
+            position = _find(columns, candidate)
+            if position is not None:
+                use(canonical, [position])
+                break
+    lookup = header_lookup(source)
+    found: dict[str, list[int]] = {}
+    for i, (header, _) in enumerate(columns):
+        canonical = lookup.get(header_key(header))
+        if canonical is not None and canonical not in texts and canonical not in constants and i not in used:
+            found.setdefault(canonical, []).append(i)
+    for canonical, positions in found.items():
+        # a JSON file's records may spell one column differently (try each); elsewhere the first header wins
+        use(canonical, positions if plan.file_format == "json" else positions[:1])
+    order = (declared.date_order if declared else None) or profile.date_order
+    own = con is None
+    con = duckdb.connect() if con is None else con
+    try:
+        for canonical, value in constants.items():
+            if _constant_problem(source, canonical, value, order, con):
+                kind = next(c.kind for c in source.columns if c.name == canonical)
+                raise FileProblem(f"{entry.where(f'constants.{canonical}')}: {value!r} is not a valid {kind}")
+            texts[canonical] = quote_literal(value)
+    finally:
+        if own:
+            con.close()
+    derive = source.name == "surveys" and source.key not in texts
+    missing = [c for c in source.required if c not in texts and not (derive and c == source.key)]
+    if missing:
+        where = f"{entry.where()}: " if entry else ""
+        raise FileProblem(
+            f"{where}required column {', '.join(missing)} missing (columns found: {_shown(columns)}); {FIX_HINT}"
+        )
+    values = {name: dict(m) for name, m in profile.values.items()}
+    for name, extra in (declared.values if declared else {}).items():
+        values.setdefault(name, {}).update(extra)
+    mapped = Mapped(
+        texts=texts,
+        attributes=[columns[i] for i in range(len(columns)) if i not in used],
+        null_tokens=(*NULL_TOKENS, *(declared.null_values if declared else ())),
+        values=values,
+        derived_key=source.key if derive else None,
+    )
+    pairs = [(columns[i][0], canonical) for i in sorted(used) for canonical in used[i]]
+    pairs += [(f"= {value!r}", canonical) for canonical, value in constants.items()]
+    return FileMapping(source, profile, entry, mapped, pairs, declared.date_order if declared else None)
+
+
+def decide_orders(
+    con: duckdb.DuckDBPyConnection, mapping: FileMapping, relation: str, file_name: str
+) -> dict[str, OrderDecision]:
+    """The date order of every mapped timestamp/date column, from one aggregate pass over the file."""
+    kinds = {c.name: c.kind for c in mapping.source.columns}
+    texts = {
+        name: clean_text(sql, mapping.mapped.null_tokens)
+        for name, sql in mapping.mapped.texts.items()
+        if kinds[name] in ("timestamp", "date")
+    }
+    if not texts:
+        return {}
+    row = con.execute(order_counts_sql(relation, texts)).fetchall()[0]
+    decisions = {}
+    for i, name in enumerate(texts):
+        dmy, mdy, numeric = row[3 * i : 3 * i + 3]
+        try:
+            decisions[name] = decide_order(name, dmy, mdy, numeric, mapping.date_order, mapping.profile.date_order)
+        except AmbiguousDateOrder as exc:
+            where = mapping.entry.where("date_order") if mapping.entry else "a sources.yml entry's `date_order`"
+            raise FileProblem(f"{file_name}: {exc} ({where})") from exc
+    return decisions
+
+
+def date_order_text(decisions: dict[str, OrderDecision]) -> str | None:
+    """What `quality.ingestion_log.date_order` says: the order(s) used for columns holding numeric dates,
+    e.g. `mdy` or `sent_at=dmy, churned_at=mdy`; NULL when the file has no numeric date."""
+    used = {name: d for name, d in decisions.items() if d.numeric_values}
+    orders = {d.order for d in used.values()}
+    if not orders:
+        return None
+    if len(orders) == 1:
+        return orders.pop()
+    return ", ".join(f"{name}={d.order}" for name, d in used.items())

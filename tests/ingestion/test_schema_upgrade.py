@@ -1,0 +1,96 @@
+"""Upgrade in place: a warehouse built by the previous release (v1 schema) is migrated on the next ingest."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+
+from ingestion.columns import SOURCES
+from ingestion.loader import ingest
+from tests.ingestion.conftest import SURVEY_HEADER, query
+
+# The previous release's DDL, copied as it was (ingestion/schema.py at v1): the fixture of this test.
+V1_SQL_TYPES = {
+    "text": "varchar",
+    "enum": "varchar",
+    "timestamp": "timestamptz",
+    "date": "date",
+    "integer": "integer",
+    "duration": "integer",
+    "decimal": "decimal(18, 2)",
+}
+V1_LINEAGE = "_file_id bigint, _file_name varchar, _file_sha256 varchar, _line_number bigint, _loaded_at timestamptz"
+V1_INGESTION_LOG = """
+create table quality.ingestion_log (
+    file_id bigint primary key, run_id varchar not null, source varchar not null, file_name varchar not null,
+    file_sha256 varchar, file_size bigint, file_mtime timestamptz, status varchar not null,
+    rows_in_file bigint not null, rows_loaded bigint not null, rows_rejected bigint not null, reason varchar,
+    loaded_at timestamptz not null
+)"""
+V1_REJECTED_ROWS = """
+create table quality.rejected_rows (
+    run_id varchar not null, file_id bigint not null, source varchar not null, file_name varchar not null,
+    line_number bigint, reason_code varchar not null, field varchar, reason varchar not null, raw_record varchar,
+    loaded_at timestamptz not null
+)"""
+V1_MTIME = datetime(2023, 1, 12, 8, 0, tzinfo=UTC)  # older than the v2 file (put: 2023-11)
+
+
+def build_v1_warehouse(path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema raw; create schema quality")
+        for source in SOURCES.values():
+            columns = ", ".join(f'"{c.name}" {V1_SQL_TYPES[c.kind]}' for c in source.columns)
+            con.execute(f"create table raw.{source.table} ({columns}, {V1_LINEAGE})")
+        con.execute(V1_INGESTION_LOG)
+        con.execute(V1_REJECTED_ROWS)
+        con.execute(
+            "insert into quality.ingestion_log values (1, 'r1', 'surveys', 'surveys/v1.csv', 'abc', 10, ?, 'loaded', "
+            "3, 2, 1, null, now())",
+            [V1_MTIME],
+        )
+        con.execute(
+            "insert into raw.surveys (response_id, sent_at, responded_at, nps_score, _file_id, _file_name, "
+            "_file_sha256, _line_number, _loaded_at) values "
+            "('R1', '2025-01-10', '2025-01-11', 9, 1, 'surveys/v1.csv', 'abc', 2, now()), "
+            "('R2', '2025-01-10', null, null, 1, 'surveys/v1.csv', 'abc', 3, now())"
+        )
+        con.execute(
+            "insert into quality.rejected_rows values ('r1', 1, 'surveys', 'surveys/v1.csv', 4, "
+            "'score_out_of_range', 'nps_score', 'surveys/v1.csv, line 4: nps_score \"11\" is outside 0–10', "
+            "'{}', now())"
+        )
+
+
+def test_a_v1_warehouse_is_upgraded_in_place_without_losing_anything(landing, warehouse, put):
+    build_v1_warehouse(warehouse)
+    put("surveys/v2.csv", f"{SURVEY_HEADER},basket\nR1,C1,,email,web,2025-01-10,2025-01-13,3,,12\n")
+    report = ingest(landing, warehouse, as_of=datetime(2026, 1, 1, tzinfo=UTC))
+    assert report.ok, report.lines()
+    assert query(
+        warehouse, "select response_id, _file_name, _file_mtime, attributes from raw.surveys order by 1, 2"
+    ) == [
+        ("R1", "surveys/v1.csv", V1_MTIME, None),  # back-filled from ingestion_log.file_mtime
+        (
+            "R1",
+            "surveys/v2.csv",
+            query(warehouse, "select file_mtime from quality.ingestion_log where file_id = 2")[0][0],
+            '{"basket":"12"}',
+        ),
+        ("R2", "surveys/v1.csv", V1_MTIME, None),
+    ]
+    assert query(
+        warehouse, "select file_id, status, rows_loaded, values_rejected from quality.ingestion_log order by 1"
+    ) == [
+        (1, "loaded", 2, None),
+        (2, "loaded", 1, 0),
+    ]
+    assert query(warehouse, "select count(*) from quality.rejected_rows") == [(1,)]
+    assert query(warehouse, "select key, file_name, replaced_by_file from quality.superseded_rows") == [
+        ("R1", "surveys/v1.csv", "surveys/v2.csv")
+    ]
+    assert query(warehouse, "select count(*) from quality.rejected_values") == [(0,)]
+    again = ingest(landing, warehouse, as_of=datetime(2026, 1, 1, tzinfo=UTC))  # a second upgrade is a no-op
+    assert again.files == [] and query(warehouse, "select count(*) from raw.surveys") == [(3,)]
