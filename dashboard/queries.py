@@ -110,7 +110,9 @@ def headline(path: Path, filters: Filters) -> dict:
     sent_where, sent_params = filters.where(f"cast(date_trunc('{filters.grain}', sent_date) as date)")
     rate = query(
         path,
-        f"select count(*) as invitations, count(responded_at) as answered "
+        # only rows of sources that export invitations are invitations (contract section 4, v2)
+        f"select count(*) filter (where is_invitation) as invitations, "
+        f"count(responded_at) filter (where is_invitation) as answered "
         f"from marts.fct_survey_responses where {sent_where}",
         sent_params,
     )

@@ -34,3 +34,30 @@
 {% macro dimension_value(expr) -%}
     coalesce(nullif(trim(cast({{ expr }} as {{ dbt.type_string() }})), ''), 'unknown')
 {%- endmacro %}
+
+{#- The text value of key `name` in a JSON-text column of attributes (export header -> value); null when the key
+    is missing or its value is JSON null. The name is matched exactly as declared. -#}
+{% macro json_attribute(attributes, name) -%}
+    {{ return(adapter.dispatch('json_attribute', 'nps_warehouse')(attributes, name)) }}
+{%- endmacro %}
+
+{% macro default__json_attribute(attributes, name) -%}
+    (cast({{ attributes }} as json) ->> '{{ name | replace("'", "''") }}')
+{%- endmacro %}
+
+{% macro duckdb__json_attribute(attributes, name) -%}
+    json_extract_string({{ attributes }}, '$."{{ name | replace("\\", "\\\\") | replace('"', '\\"') | replace("'", "''") }}"')
+{%- endmacro %}
+
+{% macro spark__json_attribute(attributes, name) -%}
+    get_json_object({{ attributes }}, '$[''{{ name | replace("'", "''") }}'']')
+{%- endmacro %}
+
+{#- A declared dimension of a response: the survey row's attribute, else the one of the customer's CRM version in
+    force at the response (contract section 5, nps_by_dimension). -#}
+{% macro declared_dimension_value(name, survey_attributes='attributes', crm_attributes='crm_attributes') -%}
+    coalesce(
+        nullif(trim({{ json_attribute(survey_attributes, name) }}), ''),
+        nullif(trim({{ json_attribute(crm_attributes, name) }}), '')
+    )
+{%- endmacro %}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ingestion.loader import ingest
@@ -103,3 +106,122 @@ def test_no_mart_exposes_a_hugeint(small_samples):
         "where table_schema = 'marts' and data_type = 'HUGEINT' order by all",
     )
     assert hugeints == []
+
+
+# --- response rate over invitation-bearing sources, and NPS by a declared dimension (contract v2, 4 and 5) ---
+
+CANONICAL = (
+    "response_id,customer_id,channel,touchpoint,sent_at,responded_at,nps_score,language,store\n"
+    "I1,C1,email,post_purchase,2026-05-04T08:00:00+00:00,2026-05-04T09:00:00+00:00,10,fr,Paris\n"
+    "I2,C2,email,post_purchase,2026-05-04T08:00:00+00:00,2026-05-04T10:00:00+00:00,3,fr,Lyon\n"
+    "I3,C3,email,post_purchase,2026-05-04T08:00:00+00:00,,,fr,Paris\n"
+    "I4,C1,email,post_purchase,2026-05-04T08:00:00+00:00,,,fr,\n"
+    "I5,C2,sms,post_purchase,2026-05-11T08:00:00+00:00,2026-05-11T09:00:00+00:00,9,en, Lyon \n"
+)
+# a responses-only export (sources.yml: invitations false): no store column, so the CRM version's store counts
+RESPONSES_ONLY = (
+    "response_id,customer_id,channel,touchpoint,sent_at,responded_at,nps_score,language\n"
+    "T1,C1,web,relationship,2026-05-04T11:00:00+00:00,2026-05-04T11:00:00+00:00,8,fr\n"
+    "T2,C3,web,relationship,2026-05-04T12:00:00+00:00,2026-05-04T12:00:00+00:00,0,fr\n"
+    "T3,C9,web,relationship,2026-05-04T13:00:00+00:00,2026-05-04T13:00:00+00:00,10,fr\n"
+    "T4,C1,web,relationship,2026-05-20T13:00:00+00:00,2026-05-20T13:00:00+00:00,9,fr\n"
+)
+# C1 moves from the Paris store to Grenoble on 15 May: T1 is Paris's, T4 Grenoble's
+CRM = (
+    "customer_id,email,segment,region,country,plan,status,updated_at,store\n"
+    "C1,c1@example.test,smb,west,FR,pro,active,2026-01-01T00:00:00+00:00,Paris\n"
+    "C1,c1@example.test,smb,west,FR,pro,active,2026-05-15T00:00:00+00:00,Grenoble\n"
+    "C2,c2@example.test,smb,east,FR,basic,active,2026-01-01T00:00:00+00:00,Lyon\n"
+    "C3,c3@example.test,enterprise,east,FR,basic,active,2026-01-01T00:00:00+00:00,\n"
+)
+SOURCES_YML = """version: 1
+surveys:
+  - files: "tool/*.csv"
+    profile: canonical
+    invitations: false
+    dimensions: [store]
+"""
+
+
+@pytest.fixture(scope="module")
+def declared_store(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("declared_store")
+    landing = landing_with(
+        work,
+        {"surveys/canonical.csv": CANONICAL, "crm/crm.csv": CRM, "sources.yml": SOURCES_YML},
+    )
+    (landing / "surveys" / "tool").mkdir()
+    (landing / "surveys" / "tool" / "export.csv").write_text(RESPONSES_ONLY, encoding="utf-8")
+    warehouse = work / "nps.duckdb"
+    ingest(landing, warehouse)
+    dbt(warehouse, work, "build", "--vars", "{dimensions: [store]}")
+    return warehouse
+
+
+def independent_nps_by(frame: pd.DataFrame, column: str) -> dict[str, tuple[int, float]]:
+    """Responses and NPS per value of `column`, by pandas on the rows as written (scores 0–10)."""
+    scored = frame.dropna(subset=["nps_score"])
+    grouped = scored.groupby(column)["nps_score"]
+    return {
+        value: (len(scores), 100.0 * ((scores >= 9).sum() - (scores <= 6).sum()) / len(scores))
+        for value, scores in grouped
+    }
+
+
+def test_nps_by_a_declared_store_equals_an_independent_computation(declared_store):
+    survey = pd.read_csv(io.StringIO(CANONICAL), dtype={"store": str})
+    tool = pd.read_csv(io.StringIO(RESPONSES_ONLY))
+    # the store of a responses-only row: its customer's CRM version at the response (C3 has none, C9 no CRM)
+    tool["store"] = tool.response_id.map({"T1": "Paris", "T4": "Grenoble"})
+    rows_as_written = pd.concat([survey, tool])
+    rows_as_written["store"] = rows_as_written.store.str.strip().fillna("unknown")
+    expected = {
+        value: (n, pytest.approx(nps)) for value, (n, nps) in independent_nps_by(rows_as_written, "store").items()
+    }
+    got = rows(
+        declared_store,
+        "select dimension_value, responses, nps from marts.nps_by_dimension "
+        "where dimension = 'store' and period_grain = 'month' and period_start = date '2026-05-01'",
+    )
+    assert {value: (n, nps) for value, n, nps in got} == expected
+    assert set(expected) == {"Paris", "Lyon", "Grenoble", "unknown"}
+
+
+def test_every_dimension_splits_all_responses_of_a_period(declared_store):
+    by_dimension = rows(
+        declared_store,
+        "select dimension, sum(responses) from marts.nps_by_dimension "
+        "where period_grain = 'month' group by 1 order by 1",
+    )
+    assert by_dimension == [(d, 7) for d in ("country", "language", "plan", "region", "store", "touchpoint")]
+    regions = rows(
+        declared_store,
+        "select dimension_value, responses from marts.nps_by_dimension "
+        "where dimension = 'region' and period_grain = 'month' order by 1",
+    )
+    # I1 I2 T1 T4 I5 by customer: C1 west (I1 T1 T4), C2 east (I2 I5), C3 east (T2), C9 unknown (T3)
+    assert regions == [("east", 3), ("unknown", 1), ("west", 3)]
+
+
+def test_response_rate_counts_only_invitation_bearing_rows(declared_store):
+    by_day = rows(
+        declared_store,
+        "select strftime(period_start, '%d'), invitations, response_rate, responses from marts.nps_by_period "
+        "where period_grain = 'day' order by period_start",
+    )
+    # 4 May: 4 invitations (2 answered) and 5 responses, 3 of them from the responses-only export;
+    # 20 May: a responses-only response alone, so no invitations and no rate
+    assert by_day == [("04", 4, 0.5, 5), ("11", 1, 1.0, 1), ("20", None, None, 1)]
+    assert rows(
+        declared_store,
+        "select source_profile, is_invitation, count(*) from marts.fct_survey_responses group by all order by all",
+    ) == [("canonical", False, 4), ("canonical", True, 5)]
+
+
+def test_the_survey_attributes_reach_the_fact_table(declared_store):
+    got = rows(
+        declared_store,
+        "select response_id, attributes from marts.fct_survey_responses where response_id in ('I1', 'T1') order by 1",
+    )
+    assert json.loads(got[0][1]) == {"store": "Paris"}
+    assert got[1][1] in (None, "{}")
