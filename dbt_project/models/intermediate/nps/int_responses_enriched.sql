@@ -4,7 +4,8 @@ with responses as (
 
     select
         response_id, customer_id, email, channel, touchpoint, interaction_id, sent_at, responded_at,
-        has_response, nps_score, nps_comment, csat_score, ces_score, language, _file_id
+        has_response, nps_score, nps_comment, csat_score, ces_score, language, attributes, source_profile,
+        is_invitation, _file_id
     from {{ ref('stg_surveys__responses') }}
 
 ),
@@ -81,6 +82,9 @@ final as (
         coalesce(region, 'unknown') as region,
         coalesce(plan, 'unknown') as plan,
         language,
+        attributes,
+        source_profile,
+        is_invitation,
         {{ local_date('sent_at') }} as sent_date,
         {{ local_date('responded_at') }} as responded_date,
         _file_id
