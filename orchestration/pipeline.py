@@ -89,9 +89,19 @@ def summarise(result, as_of: datetime | None = None) -> RunSummary:
         if evaluation.check_name == "all_landed_files_readable":
             summary.failed_files.append(label)
         elif evaluation.severity.value == "ERROR" and evaluation.blocking:
-            summary.blocking_failed.append(label)
-    summary.failed_steps = [e.step_key for e in result.all_events if e.is_step_failure]
+            summary.blocking_failed.append(label + detail)
+    summary.failed_steps = [step_failure_line(e) for e in result.all_events if e.is_step_failure]
     return summary
+
+
+def step_failure_line(event) -> str:
+    """`step: message` (the user's message of a `Failure`, else the error's first line)."""
+    data = event.step_failure_data
+    message = ""
+    if data is not None:
+        description = data.user_failure_data.description if data.user_failure_data else None
+        message = description or (data.error.message.strip().splitlines()[-1] if data.error else "")
+    return f"{event.step_key}: {message}" if message else event.step_key
 
 
 def run_pipeline(settings: Settings, log_level: str = "INFO", dagster_home_dir: Path | None = None) -> RunSummary:

@@ -98,3 +98,23 @@ def test_the_dbt_process_gets_the_warehouse_path_in_its_own_environment(tmp_path
     assert invocation.is_successful()
     assert warehouse.exists()  # dbt attached the file named in its environment
     assert os.environ.get("NPS_WAREHOUSE_PATH") != str(warehouse.resolve())  # ours is untouched
+
+
+def test_a_manifest_older_than_a_dbt_model_is_prepared_again(tmp_path):
+    import os
+
+    from orchestration.resources import manifest_is_stale
+
+    project = tmp_path / "dbt"
+    (project / "models").mkdir(parents=True)
+    model = project / "models" / "m.sql"
+    model.write_text("select 1")
+    manifest = project / "target" / "manifest.json"
+    assert manifest_is_stale(manifest, project)  # missing
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+    os.utime(model, (1_000_000, 1_000_000))
+    assert not manifest_is_stale(manifest, project)
+    os.utime(model, None)  # a pull brings a newer model
+    os.utime(manifest, (1_000_000, 1_000_000))
+    assert manifest_is_stale(manifest, project)
