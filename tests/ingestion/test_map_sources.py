@@ -182,7 +182,7 @@ def test_a_refused_file_blocks_every_run_until_it_loads(landing, warehouse, put)
 
 def test_a_rejected_row_keeps_the_whole_record_and_a_loaded_row_its_attributes(landing, warehouse, put):
     put("surveys/s.csv", "response_id,sent_at,nps_score,basket value,store\nR1,2025-01-10,12,54.2,Lyon\n")
-    ingest(landing, warehouse, as_of=AS_OF)
+    ingest(landing, warehouse, as_of=AS_OF, max_rejected_share=1.0)
     [(raw_record,)] = query(warehouse, "select raw_record from quality.rejected_rows")
     assert json.loads(raw_record) == {
         "response_id": "R1",

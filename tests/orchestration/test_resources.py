@@ -86,7 +86,18 @@ def test_dbt_gets_the_settings_as_vars() -> None:
         "followup_sla_hours": 24,
         "as_of": "2026-07-01T00:00:00+00:00",
         "low_sample_threshold": 12,
+        "dimensions": [],
     }
+
+
+def test_the_dimensions_declared_in_sources_yml_reach_dbt_once_each(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.yml"
+    sources.write_text(
+        'version: 1\nsurveys:\n  - files: "a/*"\n    dimensions: [store, brand]\n'
+        '  - files: "b/*"\n    dimensions: [store]\ncrm:\n  - files: "*"\n    dimensions: [tier]\n'
+    )
+    settings = Settings.from_env({}, as_of="2026-07-01T00:00:00Z", sources_file=sources)
+    assert json.loads(dbt_build_args(settings)[2])["dimensions"] == ["store", "brand", "tier"]
 
 
 def test_the_dbt_process_gets_the_warehouse_path_in_its_own_environment(tmp_path: Path) -> None:
