@@ -11,7 +11,8 @@ Manifest (`manifest.json`):
 - `files`: one entry per written file: `source`, `file_name` (relative to the landing folder), `format`,
   `encoding`, `delimiter`, `rows` (records in the file, bad rows included), `variant`, `duplicate_of`;
 - `planted`: `duplicate_files`, `overlap_rows` per source (rows re-sent in a later export),
-  `bad_rows[source][reason_code]` with the loader's reason codes (docs/architecture.md);
+  `bad_rows[source][reason_code]` with the loader's reason codes (docs/architecture.md), and
+  `bad_values[source][reason_code]`: a bad value in an optional field, whose row still loads (contract v2 section 3);
 - `expected[source]`: `rows_in_files` (duplicate files excluded), `rows_rejected`, `rows_loaded`,
   and for surveys `unique_response_ids`, for crm `unique_versions`, for calls `unique_call_ids`.
 """
@@ -543,8 +544,13 @@ def _extension(plan: Plan) -> str:
     return {"parquet": ".parquet", "jsonl": ".jsonl", "gzip": ".csv.gz"}.get(plan.variant, ".csv")
 
 
+# planted defects in optional fields: the row loads with the field empty, the value in quality.rejected_values
+VALUE_DEFECTS = {"surveys": {"RBAD0002"}}
+
+
 def _bad_lines(source: str, plan: Plan, template: dict[str, str], cols: list[str]) -> dict[str, list[str]]:
-    """Rows with exactly one defect each, formatted for the file's dialect; keyed by reason code."""
+    """Rows with exactly one defect each, formatted for the file's dialect; keyed by reason code. The rows
+    keyed in VALUE_DEFECTS have their defect in an optional field (counted as bad values, not bad rows)."""
 
     def row(**changes: str) -> str:
         values = {**template, **changes}
@@ -601,6 +607,7 @@ class _ExportWriter:
         self.entries: list[dict] = []
         self.duplicates: list[str] = []
         self.bad_counts: dict[str, int] = {}
+        self.bad_value_counts: dict[str, int] = {}
         self.overlap_rows = 0
         self.unique_rows = 0
         self.previous: pa.Table | None = None
@@ -621,7 +628,15 @@ class _ExportWriter:
         if not self.clean and plan.variant in ("standard", "french", "jsonl") and not self.bad_counts:
             bad = _bad_lines(self.source, plan, _template_row(self.con, body, self.columns, plan), self.columns)
             for code, lines in bad.items():
-                self.bad_counts[code] = self.bad_counts.get(code, 0) + len(lines)
+                values = [line for line in lines if any(key in line for key in VALUE_DEFECTS.get(self.source, ()))]
+                for counts, n in ((self.bad_counts, len(lines) - len(values)), (self.bad_value_counts, len(values))):
+                    if n:
+                        counts[code] = counts.get(code, 0) + n
+            self.unique_rows += sum(
+                any(key in line for key in VALUE_DEFECTS.get(self.source, ()))
+                for lines in bad.values()
+                for line in lines
+            )
         bad_flat = [line for lines in bad.values() for line in lines]
         path = self.folder / name
         _write(self.con, body, path, plan, self.columns, header, bad_flat)
@@ -698,7 +713,7 @@ def generate_exports(
         "start_date": start.isoformat(),
         "end_date": end.isoformat(),
         "files": [],
-        "planted": {"duplicate_files": [], "overlap_rows": {}, "bad_rows": {}},
+        "planted": {"duplicate_files": [], "overlap_rows": {}, "bad_rows": {}, "bad_values": {}},
         "expected": {},
     }
     base_mtime = int(datetime(end.year, end.month, end.day, tzinfo=UTC).timestamp())
@@ -743,6 +758,7 @@ def generate_exports(
         manifest["planted"]["duplicate_files"].extend(writer.duplicates)
         manifest["planted"]["overlap_rows"][source] = writer.overlap_rows
         manifest["planted"]["bad_rows"][source] = writer.bad_counts
+        manifest["planted"]["bad_values"][source] = writer.bad_value_counts
         manifest["expected"][source] = writer.expected()
     con.close()
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")

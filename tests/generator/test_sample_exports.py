@@ -103,11 +103,12 @@ def test_planted_bad_rows_are_in_the_files(messy):
     text = (out / "surveys" / "surveys_01_french.csv").read_bytes().decode("cp1252")
     assert ";11;" in text.split("RBAD0001", 1)[1].splitlines()[0]
     assert manifest["planted"]["bad_rows"]["surveys"] == {
-        "score_out_of_range": 2,
+        "score_out_of_range": 1,
         "missing_required_field": 1,
         "unparseable_timestamp": 1,
         "responded_before_sent": 1,
     }
+    assert manifest["planted"]["bad_values"]["surveys"] == {"score_out_of_range": 1}  # csat 6: the row loads
     assert "KBAD0001" in (out / "calls" / "calls_01_french.csv").read_bytes().decode("cp1252")
 
 
