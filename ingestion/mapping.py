@@ -1,9 +1,11 @@
 """Export columns of a read file → canonical columns (contract sections 2, 2.1, 2.2).
 
-`map_plan(source, plan, entry, con)` applies, in this order: the `sources.yml` entry's `columns` (header
-text or a JSON path `Parent.Child`), the profile's header candidates, header matching (case/space/accent-
-insensitive, with aliases) for the canonical columns still unmapped, then the entry's `constants`. Every
-export column no mapping uses is kept as an attribute. `decide_orders` decides the date order of each
+`map_plan(source, plan, entry, con, detection)` applies, in this order: the `sources.yml` entry's `columns`
+(header text, any header row's text or a Qualtrics ImportId, or a JSON path `Parent.Child`), the profile's
+header candidates, header matching (case/space/accent-insensitive, with aliases) for the canonical columns
+still unmapped, the profile's NPS question rule (`ingestion.questions`), its partial-response rule and text
+transforms, then the entry's `constants` and the profile's `defaults` (e.g. `channel: web`). Every export
+column no mapping uses is kept as an attribute. `decide_orders` decides the date order of each
 timestamp/date column in one aggregate pass. Problems raise `FileProblem` naming the entry and key.
 """
 
@@ -15,11 +17,14 @@ import duckdb
 
 from ingestion.columns import Source, header_key, header_lookup
 from ingestion.dates import AmbiguousDateOrder, OrderDecision, decide_order, order_counts_sql
+from ingestion.detect import Detection
 from ingestion.profiles import CANONICAL, PROFILES, DateOrder, Profile
+from ingestion.questions import find_nps_question, group_check
 from ingestion.readers import FileProblem, ReadPlan
 from ingestion.sources_file import EntryRef
 from ingestion.sql import quote_literal
-from ingestion.validate import NULL_TOKENS, Mapped, clean_text, typed_expr
+from ingestion.transforms import TRANSFORMS, apply_transform
+from ingestion.validate import NULL_TOKENS, Check, Mapped, clean_text, typed_expr
 
 FIX_HINT = "map it under `columns:` (or give it under `constants:`) in a sources.yml entry for this file"
 
@@ -32,9 +37,15 @@ class FileMapping:
     mapped: Mapped
     used: list[tuple[str, str]]  # (export column, canonical column) in file order; constants as `= value`
     date_order: DateOrder | None  # declared in the entry, else None (decided from the values)
+    default_order: DateOrder = "dmy"  # when the values do not decide: the recognised layout's, else the profile's
+    file_timezone: str | None = None  # the zone the file itself states (Qualtrics' ImportId row)
+    nps_candidates: tuple[str, ...] = ()  # the columns the NPS question rule considered
 
     @property
     def timezone(self) -> str | None:
+        """For naive timestamps: the file's own zone, else the entry's `timezone`, else the profile's."""
+        if self.file_timezone:
+            return self.file_timezone
         if self.entry is not None and self.entry.entry.timezone:
             return self.entry.entry.timezone
         return self.profile.timezone
@@ -60,13 +71,19 @@ def resolve_profile(source: Source, entry: EntryRef | None) -> Profile:
     return CANONICAL
 
 
-def _find(columns: list[tuple[str, str]], name: str) -> int | None:
-    """Position of export column `name`: its exact text, else the same header key."""
-    for i, (header, _) in enumerate(columns):
-        if header == name:
+def _find(plan: ReadPlan, name: str) -> int | None:
+    """Position of export column `name`: its exact header, else an exact alias (another header row's text,
+    an ImportId), else the same header key, in that order."""
+    positions = range(len(plan.columns))
+    for i in positions:
+        if plan.columns[i][0] == name:
             return i
-    for i, (header, _) in enumerate(columns):
-        if header_key(header) == header_key(name):
+    for i in positions:
+        if name in plan.names_of(i)[1:]:
+            return i
+    key = header_key(name)
+    for i in positions:
+        if any(header_key(n) == key for n in plan.names_of(i)):
             return i
     return None
 
@@ -83,18 +100,45 @@ def _constant_problem(source: Source, name: str, value: str, order: DateOrder, c
     return parsed is None
 
 
+def _partial_text(profile: Profile, plan: ReadPlan, texts: dict[str, str], clean) -> str | None:
+    """responded_at under the profile's partial-response rule, or None when the rule does not apply."""
+    rule = profile.partial
+    if rule is None or "responded_at" not in texts:
+        return None
+    marker = next((p for p in (_find(plan, c) for c in rule.column) if p is not None), None)
+    if marker is None:
+        return None
+    fallback = next((p for p in (_find(plan, c) for c in rule.fallback) if p is not None), None)
+    values = ", ".join(quote_literal(v.lower()) for v in rule.values)
+    answered = clean(texts["nps_score"]) if "nps_score" in texts else "null"
+    responded = clean(texts["responded_at"])
+    if fallback is not None:
+        responded = f"coalesce({responded}, {clean(plan.columns[fallback][1])})"
+    return (
+        f"(case when lower({clean(plan.columns[marker][1])}) in ({values}) "
+        f"then (case when {answered} is not null then {responded} end) else {texts['responded_at']} end)"
+    )
+
+
 def map_plan(
     source: Source,
     plan: ReadPlan,
     entry: EntryRef | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    detection: Detection | None = None,
 ) -> FileMapping:
-    """The canonical columns of a read file; `con` checks the constants (an in-memory one when None)."""
-    profile = resolve_profile(source, entry)
+    """The canonical columns of a read file; `con` checks the constants and runs the NPS question pass (an
+    in-memory one when None); `detection` is the profile chosen by `ingestion.detect.choose_profile`
+    (default: the entry's profile, else `canonical`)."""
+    profile = detection.profile if detection is not None else resolve_profile(source, entry)
     declared = entry.entry if entry is not None else None
     columns = plan.columns
     texts: dict[str, str] = {}
     used: dict[int, list[str]] = {}
+    null_tokens = (*NULL_TOKENS, *profile.null_values, *(declared.null_values if declared else ()))
+
+    def clean(sql: str) -> str:
+        return clean_text(sql, null_tokens)
 
     def use(canonical: str, positions: list[int]) -> None:
         sql = [columns[i][1] for i in positions]
@@ -103,7 +147,7 @@ def map_plan(
             used.setdefault(i, []).append(canonical)
 
     for canonical, name in (declared.columns if declared else {}).items():
-        position = _find(columns, name)
+        position = _find(plan, name)
         if position is None:
             raise FileProblem(
                 f"{entry.where(f'columns.{canonical}')}: column {name!r} is not in the file "
@@ -115,7 +159,7 @@ def map_plan(
         if canonical in texts or canonical in constants:
             continue
         for candidate in candidates:
-            position = _find(columns, candidate)
+            position = _find(plan, candidate)
             if position is not None:
                 use(canonical, [position])
                 break
@@ -128,10 +172,39 @@ def map_plan(
     for canonical, positions in found.items():
         # a JSON file's records may spell one column differently (try each); elsewhere the first header wins
         use(canonical, positions if plan.file_format == "json" else positions[:1])
-    order = (declared.date_order if declared else None) or profile.date_order
+    unknown = [name for name in profile.transforms.values() if name not in TRANSFORMS]
+    if unknown:
+        raise FileProblem(f"profile {profile.name!r}: unknown transform {', '.join(unknown)}")
+
+    def transformed(canonical: str, sql: str) -> str:
+        name = profile.transforms.get(canonical)
+        return apply_transform(name, clean(sql)) if name else sql
+
+    order = (declared.date_order if declared else None) or (
+        detection.date_order if detection is not None else profile.date_order
+    )
+    checks: list[Check] = []
+    candidates: tuple[str, ...] = ()
     own = con is None
     con = duckdb.connect() if con is None else con
     try:
+        if profile.question is not None and "nps_score" not in texts and "nps_score" not in constants:
+            where = entry.where("columns.nps_score") if entry else "a sources.yml entry for this file"
+            fix = f"declare the column in {where}: `columns: {{nps_score: <column>}}`"
+            free = [i for i in range(len(columns)) if i not in used]
+            question = find_nps_question(
+                con, plan, profile.question, free, lambda sql: transformed("nps_score", sql), fix
+            )
+            use("nps_score", [question.score])
+            candidates = question.candidates
+            if question.group is not None:
+                group_sql = clean(columns[question.group][1])
+                checks.append(group_check(profile.question, '"_t_nps_score"', group_sql, columns[question.group][0]))
+        for canonical, sql in list(texts.items()):
+            texts[canonical] = transformed(canonical, sql)
+        partial = _partial_text(profile, plan, texts, clean)
+        if partial is not None and "responded_at" not in constants:
+            texts["responded_at"] = partial
         for canonical, value in constants.items():
             if _constant_problem(source, canonical, value, order, con):
                 kind = next(c.kind for c in source.columns if c.name == canonical)
@@ -140,6 +213,8 @@ def map_plan(
     finally:
         if own:
             con.close()
+    defaults = {c: v for c, v in profile.defaults.items() if c not in texts}
+    texts.update({c: quote_literal(v) for c, v in defaults.items()})
     derive = source.name == "surveys" and source.key not in texts
     missing = [c for c in source.required if c not in texts and not (derive and c == source.key)]
     if missing:
@@ -153,13 +228,25 @@ def map_plan(
     mapped = Mapped(
         texts=texts,
         attributes=[columns[i] for i in range(len(columns)) if i not in used],
-        null_tokens=(*NULL_TOKENS, *(declared.null_values if declared else ())),
+        null_tokens=null_tokens,
         values=values,
         derived_key=source.key if derive else None,
+        checks=tuple(checks),
     )
     pairs = [(columns[i][0], canonical) for i in sorted(used) for canonical in used[i]]
     pairs += [(f"= {value!r}", canonical) for canonical, value in constants.items()]
-    return FileMapping(source, profile, entry, mapped, pairs, declared.date_order if declared else None)
+    pairs += [(f"= {value!r} (profile {profile.name} default)", canonical) for canonical, value in defaults.items()]
+    return FileMapping(
+        source,
+        profile,
+        entry,
+        mapped,
+        pairs,
+        declared.date_order if declared else None,
+        default_order=detection.date_order if detection is not None else profile.date_order,
+        file_timezone=plan.timezone,
+        nps_candidates=candidates,
+    )
 
 
 def decide_orders(
@@ -179,7 +266,7 @@ def decide_orders(
     for i, name in enumerate(texts):
         dmy, mdy, numeric = row[3 * i : 3 * i + 3]
         try:
-            decisions[name] = decide_order(name, dmy, mdy, numeric, mapping.date_order, mapping.profile.date_order)
+            decisions[name] = decide_order(name, dmy, mdy, numeric, mapping.date_order, mapping.default_order)
         except AmbiguousDateOrder as exc:
             where = mapping.entry.where("date_order") if mapping.entry else "a sources.yml entry's `date_order`"
             raise FileProblem(f"{file_name}: {exc} ({where})") from exc
