@@ -26,7 +26,7 @@ from ingestion.decode import DEFAULT_OPTIONS, ReadOptions, detect, open_bytes, t
 from ingestion.profiles import SINGLE_HEADER, Layout
 from ingestion.validate import quote_ident, quote_literal
 
-SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".json", ".parquet", ".xlsx")
+SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".jsonl", ".json", ".parquet", ".xlsx")
 # A JSON line or CSV record may be this long (DuckDB's default is 2 MB). Only for uncompressed files: on a
 # compressed one DuckDB allocates 16 times this up front (DuckDB 2.0), so `.csv.gz` keeps the default.
 MAX_LINE_SIZE = 1 << 28
@@ -367,7 +367,7 @@ def plan_for(
     """How to read `path` as text columns. No header mapping here (see `ingestion.mapping.map_plan`);
     `source` is not used by the readers (kept for the mapper's profiles)."""
     fmt = file_format(path)
-    if fmt in ("csv", "csv.gz"):
+    if fmt in ("csv", "csv.gz", "tsv", "tsv.gz"):  # the delimiter is read from the header either way
         return csv_plan(path, tmp_dir, tag, options)
     if fmt == "parquet":
         return parquet_plan(path, con, tmp_dir, tag)
