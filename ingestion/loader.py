@@ -278,6 +278,30 @@ def _fix_line_numbers(con: duckdb.DuckDBPyConnection, rejects: str, header_lines
     return dropped
 
 
+FOOTER_BLANK = r'^[\s",;]*$'  # an empty line (or only empty quoted fields) between footer lines
+
+
+def _skip_footer(con: duckdb.DuckDBPyConnection, rejects: str, patterns: tuple[str, ...]) -> None:
+    """Report footer lines (`Grand Totals…`, `Confidential Information…`, `Copyright…` and the blank lines
+    among them) are not records: removed from DuckDB's rejects when they come after every record of the file.
+
+    A rejected line L is after every record when the records before it (L - 2, the header being line 1)
+    minus the rejected lines before it are all the records DuckDB read, and every later rejected line is a
+    footer line too."""
+    footer = " or ".join(f"regexp_matches(csv_line, {quote_literal(p)})" for p in (*patterns, FOOTER_BLANK))
+    con.execute(f"""
+        delete from {rejects} where line in (
+            select line from (
+                select line, is_footer,
+                       bool_and(is_footer) over (order by line rows between current row and unbounded following)
+                           as footer_to_end,
+                       count(*) over (order by line rows between unbounded preceding and 1 preceding) as rejected_before
+                from (select line, bool_and({footer}) as is_footer from {rejects} group by line)
+            )
+            where footer_to_end and line - 2 - coalesce(rejected_before, 0) = (select count(*) from _checked)
+        )""")
+
+
 def _load_file(
     con: duckdb.DuckDBPyConnection,
     file: LandingFile,
@@ -293,6 +317,8 @@ def _load_file(
     run_id, loaded_at = context.run_id, context.loaded_at
     sql = _checked_sql(source, plan, mapping, orders, context.as_of)
     con.execute(f"create or replace temp table _checked as {sql}")
+    if plan.rejects_table and mapping.profile.footer:
+        _skip_footer(con, plan.rejects_table, mapping.profile.footer)
     dropped = _fix_line_numbers(con, plan.rejects_table, plan.header_lines) if plan.rejects_table else 0
     lineage = (
         f"{file_id}, {quote_literal(file.file_name)}, {quote_literal(sha)}, {_ts_literal(file.mtime)}, "
@@ -301,8 +327,10 @@ def _load_file(
     columns = ", ".join(quote_ident(c.name) for c in source.columns)
     con.execute(f"""
         insert into raw.{source.table}
-            ({columns}, attributes, _file_id, _file_name, _file_sha256, _file_mtime, _line_number, _loaded_at)
-        select {columns}, _attributes, {lineage} from _checked where _reason_code is null order by _line_number""")
+            ({columns}, attributes, _file_id, _file_name, _file_sha256, _file_mtime, _line_number, _loaded_at,
+             _record_version)
+        select {columns}, _attributes, {lineage}, _record_version
+        from _checked where _reason_code is null order by _line_number""")
     prefix = f"{quote_literal(file.file_name + ', line ')} || _line_number || ': '"
     common = f"{quote_literal(run_id)}, {file_id}, {quote_literal(file.source)}, {quote_literal(file.file_name)}"
     con.execute(f"""
@@ -437,11 +465,13 @@ def _version_key(source: Source) -> str:
 
 def refresh_superseded_rows(con: duckdb.DuckDBPyConnection) -> None:
     """`quality.superseded_rows` recomputed from raw: every row whose version key has a newer row, newest
-    by (_file_mtime, _file_name, _line_number) whatever order the files arrived in."""
+    by the record's own version (`_record_version`, e.g. Connect's LastUpdateTimestamp; rows without one
+    come after rows with one), then (_file_mtime, _file_name, _line_number) whatever order the files
+    arrived in. The same order as the dbt macro `newest_versions`."""
     con.execute("delete from quality.superseded_rows")
     for source in SOURCES.values():
         key = _version_key(source)
-        order = "_file_mtime desc nulls last, _file_name desc, _line_number desc"
+        order = "_record_version desc nulls last, _file_mtime desc nulls last, _file_name desc, _line_number desc"
         con.execute(f"""
             insert into quality.superseded_rows
             select {quote_literal(source.name)}, key, _file_id, _file_name, _line_number,

@@ -23,7 +23,7 @@ from ingestion.questions import find_nps_question, group_check
 from ingestion.readers import FileProblem, ReadPlan
 from ingestion.sources_file import EntryRef
 from ingestion.sql import quote_literal
-from ingestion.transforms import TRANSFORMS, apply_transform
+from ingestion.transforms import Args, transform_sql
 from ingestion.validate import NULL_TOKENS, Check, Mapped, clean_text, typed_expr
 
 FIX_HINT = "map it under `columns:` (or give it under `constants:`) in a sources.yml entry for this file"
@@ -130,9 +130,10 @@ def map_plan(
     """The canonical columns of a read file; `con` checks the constants and runs the NPS question pass (an
     in-memory one when None); `detection` is the profile chosen by `ingestion.detect.choose_profile`
     (default: the entry's profile, else `canonical`)."""
-    profile = detection.profile if detection is not None else resolve_profile(source, entry)
-    declared = entry.entry if entry is not None else None
     columns = plan.columns
+    chosen = detection.profile if detection is not None else resolve_profile(source, entry)
+    profile = chosen.for_headers([h for h, _ in columns], header_key)
+    declared = entry.entry if entry is not None else None
     texts: dict[str, str] = {}
     used: dict[int, list[str]] = {}
     null_tokens = (*NULL_TOKENS, *profile.null_values, *(declared.null_values if declared else ()))
@@ -163,7 +164,7 @@ def map_plan(
             if position is not None:
                 use(canonical, [position])
                 break
-    lookup = header_lookup(source)
+    lookup = header_lookup(source) if profile.match_headers else {}
     found: dict[str, list[int]] = {}
     for i, (header, _) in enumerate(columns):
         canonical = lookup.get(header_key(header))
@@ -172,17 +173,18 @@ def map_plan(
     for canonical, positions in found.items():
         # a JSON file's records may spell one column differently (try each); elsewhere the first header wins
         use(canonical, positions if plan.file_format == "json" else positions[:1])
-    unknown = [name for name in profile.transforms.values() if name not in TRANSFORMS]
-    if unknown:
-        raise FileProblem(f"profile {profile.name!r}: unknown transform {', '.join(unknown)}")
-
-    def transformed(canonical: str, sql: str) -> str:
-        name = profile.transforms.get(canonical)
-        return apply_transform(name, clean(sql)) if name else sql
-
     order = (declared.date_order if declared else None) or (
         detection.date_order if detection is not None else profile.date_order
     )
+
+    def transformed(canonical: str, sql: str) -> str:
+        """A column's cleaned text through the profile's transforms of `canonical` (input-free ones)."""
+        value = clean(sql)
+        for transform in profile.transforms.get(canonical, ()):
+            if not transform.inputs:
+                value = transform_sql(transform.name, Args(value, (), order))
+        return value
+
     checks: list[Check] = []
     candidates: tuple[str, ...] = ()
     own = con is None
@@ -200,11 +202,6 @@ def map_plan(
             if question.group is not None:
                 group_sql = clean(columns[question.group][1])
                 checks.append(group_check(profile.question, '"_t_nps_score"', group_sql, columns[question.group][0]))
-        for canonical, sql in list(texts.items()):
-            texts[canonical] = transformed(canonical, sql)
-        partial = _partial_text(profile, plan, texts, clean)
-        if partial is not None and "responded_at" not in constants:
-            texts["responded_at"] = partial
         for canonical, value in constants.items():
             if _constant_problem(source, canonical, value, order, con):
                 kind = next(c.kind for c in source.columns if c.name == canonical)
@@ -213,6 +210,10 @@ def map_plan(
     finally:
         if own:
             con.close()
+    _apply_transforms(profile, plan, texts, used, constants, null_tokens, order)
+    partial = _partial_text(profile, plan, texts, clean)
+    if partial is not None and "responded_at" not in constants:
+        texts["responded_at"] = partial
     defaults = {c: v for c, v in profile.defaults.items() if c not in texts}
     texts.update({c: quote_literal(v) for c, v in defaults.items()})
     derive = source.name == "surveys" and source.key not in texts
@@ -225,13 +226,15 @@ def map_plan(
     values = {name: dict(m) for name, m in profile.values.items()}
     for name, extra in (declared.values if declared else {}).items():
         values.setdefault(name, {}).update(extra)
+    kept = set(profile.keep_attributes)
     mapped = Mapped(
         texts=texts,
-        attributes=[columns[i] for i in range(len(columns)) if i not in used],
+        attributes=[columns[i] for i in range(len(columns)) if i not in used or kept.intersection(used[i])],
         null_tokens=null_tokens,
         values=values,
         derived_key=source.key if derive else None,
         checks=tuple(checks),
+        version=_version_text(profile, plan, null_tokens),
     )
     pairs = [(columns[i][0], canonical) for i in sorted(used) for canonical in used[i]]
     pairs += [(f"= {value!r}", canonical) for canonical, value in constants.items()]
@@ -247,6 +250,48 @@ def map_plan(
         file_timezone=plan.timezone,
         nps_candidates=candidates,
     )
+
+
+def _input_text(plan: ReadPlan, name: str, null_tokens: tuple[str, ...]) -> tuple[int | None, str]:
+    """(position, cleaned SQL text) of an export column a transform reads; a column the file lacks is empty."""
+    position = _find(plan, name)
+    if position is None:
+        return None, "null::varchar"
+    return position, clean_text(plan.columns[position][1], null_tokens)
+
+
+def _apply_transforms(
+    profile: Profile,
+    plan: ReadPlan,
+    texts: dict[str, str],
+    used: dict[int, list[str]],
+    constants: dict[str, str],
+    null_tokens: tuple[str, ...],
+    order: DateOrder,
+) -> None:
+    """The profile's transforms over the mapped texts (in place); a constant is never transformed."""
+    for canonical, transforms in profile.transforms.items():
+        if canonical in constants:
+            continue
+        value = clean_text(texts[canonical], null_tokens) if canonical in texts else "null::varchar"
+        for transform in transforms:
+            inputs = [_input_text(plan, name, null_tokens) for name in transform.inputs]
+            value = transform_sql(transform.name, Args(value, tuple(sql for _, sql in inputs), order))
+            for position, _ in inputs:
+                if position is not None and canonical not in used.setdefault(position, []):
+                    used[position].append(canonical)
+        if canonical in texts or any(canonical in names for names in used.values()):
+            texts[canonical] = value
+
+
+def _version_text(profile: Profile, plan: ReadPlan, null_tokens: tuple[str, ...]) -> str | None:
+    """SQL text of the profile's version column (e.g. Connect's `LastUpdateTimestamp`), None without one."""
+    if profile.version_column is None:
+        return None
+    _, text = _input_text(plan, profile.version_column, null_tokens)
+    if profile.version_transform is not None:
+        text = transform_sql(profile.version_transform, Args(text, (), profile.date_order))
+    return text
 
 
 def decide_orders(

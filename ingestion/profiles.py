@@ -4,26 +4,31 @@ A profile is declarative, read by one engine (`ingestion.detect`, `ingestion.map
 - `recognise`: the ways its files look (rules on the first header rows of a CSV/TSV/XLSX, or on the keys of
   JSON/Parquet records) and the header layout each implies (several header rows, continuation columns, a
   row of `{"ImportId":…,"timeZone":…}` cells); the first profile of `PROFILES` whose rule holds is used when
-  no `sources.yml` entry declares one;
-- `columns`: header candidates per canonical column (the first present wins);
-- `values`: default enum maps; `transforms`: a named text transform per canonical column
-  (`ingestion.transforms.TRANSFORMS`); `defaults`: constants for columns the file does not map;
+  no `sources.yml` entry declares one (`ingestion.detect`);
+- header candidates per canonical column (header text, another header row's text, a Qualtrics ImportId, or a
+  JSON path `Parent.Child`; the first the file has wins), default `values` maps (export value → canonical
+  value, compared case-insensitively; the key `*` is the value for anything else, an empty value is NULL),
+  named value transforms (`ingestion.transforms`), extra null tokens, report footer lines, the column whose
+  value orders re-delivered versions of one record, the default date order, the time zone and whether rows
+  are invitations; `defaults`: constants for canonical columns the file does not map (`channel: web`);
 - `question`: how the NPS question is found when no column is declared (the `_NPS_GROUP` sibling, else the
-  recommendation wording with 0–10 answers); `partial`: which rows are partial responses;
-- `date_order`, `timezone`, `invitations`, `null_values`.
-`sources.yml` overrides any part (columns, constants, values, null values, date order, time zone, invitations).
+  recommendation wording with 0–10 answers, `ingestion.questions`); `partial`: which rows are partial responses.
+`variants` are overrides that apply when the file has given columns (a vendor's legacy export). Vendor
+profiles map only what they name (`match_headers=False`): every other column is an attribute.
+`sources.yml` overrides any part.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
 DateOrder = Literal["dmy", "mdy", "ymd"]
 
 
-def _frozen(mapping: dict | None = None) -> MappingProxyType:
+def _frozen(mapping: Mapping | None = None) -> MappingProxyType:
     return MappingProxyType(dict(mapping or {}))
 
 
@@ -89,6 +94,24 @@ class PartialRule:
 
 
 @dataclass(frozen=True)
+class Transform:
+    """A named transform of `ingestion.transforms` applied to a canonical column, with its input columns."""
+
+    name: str
+    inputs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Overrides of a profile for files that have every `when` column (e.g. a legacy layout)."""
+
+    name: str
+    when: tuple[str, ...]
+    columns: MappingProxyType[str, tuple[str, ...]] = field(default_factory=_frozen)
+    transforms: MappingProxyType[str, tuple[Transform, ...]] = field(default_factory=_frozen)
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     sources: tuple[str, ...]  # the landing sources the profile applies to
@@ -97,15 +120,244 @@ class Profile:
     date_order: DateOrder = "dmy"
     invitations: bool = True
     timezone: str | None = None
-    recognise: tuple[Recognition, ...] = ()  # empty: never detected, only declared (or the fallback)
-    transforms: MappingProxyType[str, str] = field(default_factory=_frozen)  # canonical column → transform
-    defaults: MappingProxyType[str, str] = field(default_factory=_frozen)  # constant when the file maps none
-    question: QuestionRule | None = None
-    partial: PartialRule | None = None
+    transforms: MappingProxyType[str, tuple[Transform, ...]] = field(default_factory=_frozen)
     null_values: tuple[str, ...] = ()  # added to the default null tokens
+    footer: tuple[str, ...] = ()  # regexes of report footer lines after the data: skipped, not records
+    version_column: str | None = None  # per key, the row with the greatest value wins, whatever file it is in
+    version_transform: str | None = None  # a transform making the version column a timestamp
+    keep_attributes: tuple[str, ...] = ()  # canonical columns whose export column is also kept as an attribute
+    match_headers: bool = True  # match unmapped canonical columns by header name and alias
+    variants: tuple[Variant, ...] = ()
+    recognise: tuple[Recognition, ...] = ()  # empty: never detected, only declared (or the fallback)
+    defaults: MappingProxyType[str, str] = field(default_factory=_frozen)  # constant when the file maps none
+    question: QuestionRule | None = None  # finds the NPS question column when no mapping names it
+    partial: PartialRule | None = None
 
+    def for_headers(self, headers: list[str], key: object = None) -> Profile:
+        """The profile with the overrides of the first variant whose `when` columns the file has all of
+        (`key` normalises header text, e.g. `ingestion.columns.header_key`)."""
+        norm = key if callable(key) else (lambda h: h)
+        have = {norm(h) for h in headers}
+        for variant in self.variants:
+            if all(norm(w) in have for w in variant.when):
+                return replace(
+                    self,
+                    columns=_frozen({**self.columns, **variant.columns}),
+                    transforms=_frozen({**self.transforms, **variant.transforms}),
+                    variants=(),
+                )
+        return self
+
+
+def _values(**maps: dict[str, str]) -> MappingProxyType:
+    return _frozen({name: _frozen(m) for name, m in maps.items()})
+
+
+def _one(*candidates: str) -> tuple[str, ...]:
+    return candidates
+
+
+# Report footers (Salesforce "Details Only" exports); blank lines between them are footer lines too
+REPORT_FOOTER = (r'^\s*"?\s*(Grand Totals|Confidential Information|Copyright)',)
 
 CANONICAL = Profile(name="canonical", sources=("surveys", "crm", "calls"))
+
+AMAZON_CONNECT = Profile(
+    name="amazon_connect",
+    sources=("calls",),
+    match_headers=False,
+    columns=_frozen(
+        {
+            "call_id": _one("ContactId"),
+            "phone": _one("CustomerEndpoint.Address"),
+            "agent_id": _one("Agent.Username"),
+            "agent_name": _one("Agent.Username"),
+            "team": _one("Agent.HierarchyGroups.Level1.GroupName"),
+            "queue": _one("Queue.Name"),
+            "direction": _one("InitiationMethod"),
+            "channel": _one("Channel"),
+            "started_at": _one("InitiationTimestamp"),
+            "answered_at": _one("Agent.ConnectedToAgentTimestamp"),
+            "ended_at": _one("DisconnectTimestamp"),
+            "wait_seconds": _one("Queue.Duration"),
+            "talk_seconds": _one("Agent.AgentInteractionDuration"),
+            "hold_seconds": _one("Agent.CustomerHoldDuration"),
+            "acw_seconds": _one("Agent.AfterContactWorkDuration"),
+        }
+    ),
+    values=_values(
+        direction={"OUTBOUND": "outbound", "CALLBACK": "outbound", "*": "inbound"},
+        channel={"VOICE": "phone", "CHAT": "chat", "EMAIL": "email", "*": "other"},
+    ),
+    transforms=_frozen(
+        {
+            "disposition": (
+                Transform("abandoned_if_unanswered", ("Queue.EnqueueTimestamp", "Agent.ConnectedToAgentTimestamp")),
+            )
+        }
+    ),
+    version_column="LastUpdateTimestamp",
+)
+
+FIVE9 = Profile(
+    name="five9",
+    sources=("calls",),
+    match_headers=False,
+    columns=_frozen(
+        {
+            "call_id": _one("CALL ID"),
+            "phone": _one("ANI"),
+            "agent_id": _one("AGENT"),
+            "agent_name": _one("AGENT NAME"),
+            "queue": _one("SKILL", "CAMPAIGN"),
+            "direction": _one("CALL TYPE"),
+            "started_at": _one("TIMESTAMP"),
+            "wait_seconds": _one("QUEUE WAIT TIME"),
+            "talk_seconds": _one("TALK TIME"),
+            "hold_seconds": _one("HOLD TIME"),
+            "acw_seconds": _one("AFTER CALL WORK TIME"),
+            "disposition": _one("DISPOSITION"),
+        }
+    ),
+    values=_values(
+        direction={"Inbound": "inbound", "Outbound": "outbound", "Manual": "outbound", "Queue Callback": "outbound"},
+        disposition={
+            "Abandon": "abandoned",
+            "No Answer": "no_answer",
+            "Transferred To 3rd Party": "transferred",
+            "*": "",
+        },
+    ),
+    transforms=_frozen(
+        {
+            "queue": (Transform("or_else", ("CAMPAIGN",)),),
+            "ended_at": (Transform("plus_duration", ("TIMESTAMP", "CALL TIME")),),
+        }
+    ),
+    null_values=("[None]",),
+    keep_attributes=("disposition",),
+    date_order="mdy",
+)
+
+_TALKDESK_DIRECTION = {
+    "inbound": "inbound",
+    "outbound": "outbound",
+    "abandoned": "inbound",
+    "short_abandoned": "inbound",
+    "missed": "inbound",
+    "outbound_missed": "outbound",
+}
+_TALKDESK_DISPOSITION = {
+    "inbound": "",
+    "outbound": "",
+    "abandoned": "abandoned",
+    "short_abandoned": "abandoned",
+    "missed": "no_answer",
+    "outbound_missed": "no_answer",
+}
+_DAY_FRACTION = (Transform("day_fraction_seconds"),)
+
+TALKDESK = Profile(
+    name="talkdesk",
+    sources=("calls",),
+    match_headers=False,
+    columns=_frozen(
+        {
+            "call_id": _one("call_id"),
+            "phone": _one("contact_phone_number"),
+            "agent_name": _one("user_name"),
+            "team": _one("team_name"),
+            "queue": _one("ring_groups"),
+            "direction": _one("type"),
+            "disposition": _one("type"),
+            "started_at": _one("start_at"),
+            "ended_at": _one("end_at"),
+            "wait_seconds": _one("wait_time"),
+            "talk_seconds": _one("talk_time"),
+            "hold_seconds": _one("hold_time"),
+        }
+    ),
+    values=_values(direction=_TALKDESK_DIRECTION, disposition=_TALKDESK_DISPOSITION),
+    keep_attributes=("direction",),
+    variants=(
+        # the legacy Explore payload: other field names, naive times in the job's zone, durations in days
+        Variant(
+            name="talkdesk_legacy",
+            when=("interaction_id", "call_type", "start_time"),
+            columns=_frozen(
+                {
+                    "call_id": _one("interaction_id"),
+                    "phone": _one("customer_phone_number"),
+                    "agent_name": _one("agent_name"),
+                    "team": _one("team"),
+                    "queue": _one("tags"),
+                    "direction": _one("call_type"),
+                    "disposition": _one("call_type"),
+                    "started_at": _one("start_time"),
+                    "ended_at": _one("end_time"),
+                    "wait_seconds": _one("waiting_time"),
+                    "talk_seconds": _one("talk_time"),
+                    "hold_seconds": _one("holding_time"),
+                }
+            ),
+            transforms=_frozen(
+                {"wait_seconds": _DAY_FRACTION, "talk_seconds": _DAY_FRACTION, "hold_seconds": _DAY_FRACTION}
+            ),
+        ),
+    ),
+)
+
+_DATE_COMMA = (Transform("strip_date_comma"),)
+
+SALESFORCE = Profile(
+    name="salesforce",
+    sources=("crm",),
+    match_headers=False,
+    columns=_frozen(
+        {
+            "customer_id": _one("Contact ID", "Account ID"),
+            "email": _one("Email"),
+            "phone": _one("Phone"),
+            "first_name": _one("First Name"),
+            "last_name": _one("Last Name"),
+            "company": _one("Account Name"),
+            "country": _one("Billing Country", "Mailing Country"),
+            "segment": _one("Type"),
+            "signup_date": _one("Created Date"),
+            "updated_at": _one("Last Modified Date"),
+        }
+    ),
+    transforms=_frozen(
+        {
+            "customer_id": (Transform("salesforce_id18"),),
+            "signup_date": _DATE_COMMA,
+            "updated_at": _DATE_COMMA,
+        }
+    ),
+    footer=REPORT_FOOTER,
+    date_order="mdy",
+)
+
+HUBSPOT = Profile(
+    name="hubspot",
+    sources=("crm",),
+    match_headers=False,
+    columns=_frozen(
+        {
+            "customer_id": _one("Record ID"),
+            "email": _one("Email"),
+            "phone": _one("Phone Number"),
+            "first_name": _one("First Name"),
+            "last_name": _one("Last Name"),
+            "company": _one("Company Name"),
+            "country": _one("Country/Region"),
+            "segment": _one("Lifecycle Stage"),
+            "signup_date": _one("Create Date"),
+            "updated_at": _one("Last Modified Date", "Create Date"),
+        }
+    ),
+    transforms=_frozen({"updated_at": (Transform("or_else", ("Create Date",)),)}),
+)
 
 _WEB = _frozen({"channel": "web"})  # survey tools without a channel column (contract section 2.2)
 _QUESTION = QuestionRule()
@@ -113,6 +365,7 @@ _QUESTION = QuestionRule()
 QUALTRICS = Profile(
     name="qualtrics",
     sources=("surveys",),
+    match_headers=False,
     recognise=(
         Recognition(
             rows=(RowRule(row=3, cells_start='{"ImportId"'),),
@@ -149,7 +402,7 @@ QUALTRICS = Profile(
             )
         }
     ),
-    transforms=_frozen({"language": "language_code"}),
+    transforms=_frozen({"language": (Transform("language_code"),)}),
     defaults=_WEB,
     question=QuestionRule(
         sibling_suffix="_NPS_GROUP",
@@ -171,6 +424,7 @@ QUALTRICS = Profile(
 SURVEYMONKEY = Profile(
     name="surveymonkey",
     sources=("surveys",),
+    match_headers=False,
     recognise=(
         Recognition(
             rows=(RowRule(row=1, starts=("Respondent ID", "Collector ID", "Start Date", "End Date")),),
@@ -185,7 +439,7 @@ SURVEYMONKEY = Profile(
             "responded_at": ("End Date",),
         }
     ),
-    transforms=_frozen({"nps_score": "leading_number"}),
+    transforms=_frozen({"nps_score": (Transform("leading_number"),)}),
     defaults=_WEB,
     question=_QUESTION,
     date_order="mdy",
@@ -195,6 +449,7 @@ SURVEYMONKEY = Profile(
 TYPEFORM = Profile(
     name="typeform",
     sources=("surveys",),
+    match_headers=False,
     recognise=(Recognition(rows=(RowRule(row=1, first=("#",), has=("Start Date (UTC)", "Submit Date (UTC)")),)),),
     columns=_frozen({"response_id": ("#",), "sent_at": ("Start Date (UTC)",), "responded_at": ("Submit Date (UTC)",)}),
     defaults=_WEB,
@@ -210,6 +465,7 @@ _FORMS_EMAIL = ("Email address", "Adresse e-mail", "Dirección de correo electr�
 GOOGLE_FORMS = Profile(
     name="google_forms",
     sources=("surveys",),
+    match_headers=False,
     recognise=(
         Recognition(rows=(RowRule(row=1, first=("Timestamp",)),), date_order="mdy"),
         Recognition(
@@ -232,6 +488,7 @@ GOOGLE_FORMS = Profile(
 DELIGHTED = Profile(
     name="delighted",
     sources=("surveys",),
+    match_headers=False,
     recognise=(Recognition(formats=("json", "parquet"), keys=("id", "score", "created_at", "person")),),
     columns=_frozen(
         {
@@ -244,6 +501,7 @@ DELIGHTED = Profile(
             "nps_comment": ("comment",),
         }
     ),
+    transforms=_frozen({"sent_at": (Transform("unix_seconds"),), "responded_at": (Transform("unix_seconds"),)}),
     defaults=_WEB,
     timezone="UTC",
     invitations=False,
@@ -252,6 +510,7 @@ DELIGHTED = Profile(
 FORMBRICKS = Profile(
     name="formbricks",
     sources=("surveys",),
+    match_headers=False,
     recognise=(Recognition(rows=(RowRule(row=1, has=("Response ID", "Timestamp", "Finished", "Survey ID")),)),),
     columns=_frozen(
         {
@@ -270,7 +529,23 @@ FORMBRICKS = Profile(
 
 # Detection tries the profiles in this order (the more specific rules first); `canonical` is the fallback.
 PROFILES: MappingProxyType[str, Profile] = MappingProxyType(
-    {p.name: p for p in (CANONICAL, QUALTRICS, SURVEYMONKEY, TYPEFORM, FORMBRICKS, GOOGLE_FORMS, DELIGHTED)}
+    {
+        p.name: p
+        for p in (
+            CANONICAL,
+            AMAZON_CONNECT,
+            FIVE9,
+            TALKDESK,
+            SALESFORCE,
+            HUBSPOT,
+            QUALTRICS,
+            SURVEYMONKEY,
+            TYPEFORM,
+            FORMBRICKS,
+            GOOGLE_FORMS,
+            DELIGHTED,
+        )
+    }
 )
 
 

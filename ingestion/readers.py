@@ -304,6 +304,11 @@ def json_paths(con: duckdb.DuckDBPyConnection, records: str) -> list[tuple[str, 
     return [(_display(p), p) for p in kept]
 
 
+def json_key(key: str) -> str:
+    """A JSON object key as one JSONPath segment (`"..."`)."""
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _display(fullkey: str) -> str:
     """`$.person."x.y"` → `person.x.y`."""
     segments: list[str] = []
@@ -319,12 +324,49 @@ def _display(fullkey: str) -> str:
     return ".".join(segments)
 
 
+def _envelope_key(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+    """The key of a `.json` file's record array when the file is one object wrapping its records (Talkdesk's
+    legacy `{"entries": [...], "total": n}`): exactly one object, exactly one of its keys holding an array of
+    objects and none holding an object. None for any other file."""
+    with path.open("rb") as fh:
+        if not fh.read(1 << 12).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+            return None
+    try:
+        rows = con.execute(f"""
+            select o.n, e.key, e.type,
+                   e.type = 'ARRAY' and json_array_length(e.value) > 0
+                       and json_type(e.value, '$[0]') = 'OBJECT' as holds_records
+            from (select row_number() over () as n, json
+                  from read_json_objects({quote_literal(str(path))}, format = 'unstructured',
+                                         maximum_object_size = {MAX_LINE_SIZE})) as o,
+                 json_each(o.json) as e""").fetchall()
+    except duckdb.Error:
+        return None
+    holders = [r[1] for r in rows if r[3]]
+    if {r[0] for r in rows} != {1} or len(holders) != 1 or any(r[2] == "OBJECT" for r in rows):
+        return None
+    return holders[0]
+
+
 def json_plan(path: Path, con: duckdb.DuckDBPyConnection, tmp_dir: Path, tag: str, options: ReadOptions) -> ReadPlan:
     """`.jsonl`, or `.json` with one object per line: each line is a record; a line that is not a JSON object
-    is a malformed record (the others load). `.json` holding an array: each element is a record."""
+    is a malformed record (the others load). `.json` holding an array: each element is a record; one object
+    wrapping the array (`{"entries": [...], "total": n}`): each element of the array is a record."""
     read_path, encoding = utf8_copy(path, tmp_dir, tag, options, ".jsonl")
     valid = "json_valid(line) and json_type(line) = 'OBJECT'"
-    if path.name.lower().endswith(".json") and _starts_with_array(read_path):
+    envelope = _envelope_key(con, read_path) if path.name.lower().endswith(".json") else None
+    if envelope is not None:
+        source = (
+            f"read_json_objects({quote_literal(str(read_path))}, format = 'unstructured', "
+            f"maximum_object_size = {MAX_LINE_SIZE})"
+        )
+        elements = f"json_each(o.json, {quote_literal('$.' + json_key(envelope))})"
+        records = (
+            f"(select line, _line_number, case when {valid} then line::json end as _j, not ({valid}) as _malformed "
+            f"from (select e.value::varchar as line, e.key::bigint + 1 as _line_number "
+            f"from {source} as o, {elements} as e))"
+        )
+    elif path.name.lower().endswith(".json") and _starts_with_array(read_path):
         source = (
             f"read_json_objects({quote_literal(str(read_path))}, format = 'array', "
             f"maximum_object_size = {MAX_LINE_SIZE})"

@@ -29,8 +29,11 @@ LINEAGE = {
     "_file_mtime": "timestamptz",  # v2: the dedup order is (_file_mtime, _file_name, _line_number)
     "_line_number": "bigint",
     "_loaded_at": "timestamptz",
+    # v2: the record's own version (a profile's version column, e.g. Connect's LastUpdateTimestamp), NULL
+    # for exports without one; the dedup order is (_record_version desc nulls last, _file_mtime, …)
+    "_record_version": "timestamptz",
 }
-RAW_V2_COLUMNS = {"attributes": "varchar", "_file_mtime": "timestamptz"}
+RAW_V2_COLUMNS = {"attributes": "varchar", "_file_mtime": "timestamptz", "_record_version": "timestamptz"}
 
 INGESTION_LOG_DDL = """
 create table if not exists quality.ingestion_log (

@@ -53,12 +53,24 @@ def clean_text(raw: str, null_tokens: tuple[str, ...] = NULL_TOKENS) -> str:
     return f"(case when trim({raw}) in ({tokens}) then null else nullif(trim({raw}), '') end)"
 
 
+OTHERWISE = "*"  # the key of a `values` map whose value is used for every value the map does not name
+
+
+def _canonical_value(v: str) -> str:
+    return quote_literal(v) if v.strip() else "null::varchar"  # an empty canonical value is an empty field
+
+
 def mapped_text(t: str, values: Mapping[str, str]) -> str:
-    """Text through a `values` map (export value → canonical, compared case-insensitively)."""
+    """Text through a `values` map (export value → canonical, compared case-insensitively); the key `*`
+    maps every other non-empty value; a value mapped to empty text is NULL (not a rejected value)."""
     if not values:
         return t
-    whens = " ".join(f"when {quote_literal(k.strip().lower())} then {quote_literal(v)}" for k, v in values.items())
-    return f"(case lower({t}) {whens} else {t} end)"
+    named = {k: v for k, v in values.items() if k != OTHERWISE}
+    whens = " ".join(f"when {quote_literal(k.strip().lower())} then {_canonical_value(v)}" for k, v in named.items())
+    otherwise = t
+    if OTHERWISE in values:
+        otherwise = f"case when {t} is not null then {_canonical_value(values[OTHERWISE])} end"
+    return f"(case lower({t}) {whens} else {otherwise} end)" if whens else f"({otherwise})"
 
 
 def typed_expr(column: Column, t: str, order: DateOrder = "dmy") -> str:
@@ -174,6 +186,7 @@ class Mapped:
     values: Mapping[str, Mapping[str, str]] | None = None  # canonical column → export value → canonical value
     derived_key: str | None = None  # canonical key derived from the mapped values (no id in the export)
     checks: tuple[Check, ...] = ()  # the file's own row checks (e.g. Qualtrics' NPS group against the score)
+    version: str | None = None  # SQL text of the record's version (e.g. LastUpdateTimestamp): the greatest wins
 
 
 def attributes_expr(mapped: Mapped) -> str:
@@ -205,7 +218,8 @@ def checked_sql(
 
     Columns out: the canonical columns (typed; an invalid optional value is NULL), `_line_number`,
     `_reason_code`, `_reason_field`, `_reason` (NULL for a loaded row), `_raw_record` (rejected rows),
-    `_value_rejects` (list of {field, code, value, reason} of a loaded row) and `_attributes`."""
+    `_value_rejects` (list of {field, code, value, reason} of a loaded row), `_attributes` and
+    `_record_version` (the instant of the profile's version column, NULL without one)."""
     values = mapped.values or {}
     texts = []
     for column in source.columns:
@@ -227,13 +241,16 @@ def checked_sql(
         for c in source.columns
     ]
     reject_list = "[" + ", ".join(quote_ident("_vr_" + n) for n in rejects) + "]"
+    version = "null::timestamptz"
+    if mapped.version is not None:
+        version = timestamp_expr(clean_text(mapped.version, mapped.null_tokens), "dmy")
     return f"""
         select {", ".join(f"{sql} as {quote_ident(c.name)}" for sql, c in zip(out, source.columns, strict=True))},
                _line_number, _reason_code, _reason_field, _reason,
                case when _reason_code is not null then {raw_record} end as _raw_record,
                case when _reason_code is null then list_filter({reject_list}, lambda x: x is not null) end
                    as _value_rejects,
-               _attributes
+               _attributes, {version} as _record_version
         from (
             select *, {_first(rows, "code")} as _reason_code, {_first(rows, "field")} as _reason_field,
                    {_first(rows, "message")} as _reason

@@ -3,7 +3,7 @@ with source as (
     select
         call_id, customer_id, phone, agent_id, agent_name, team, queue, direction, channel,
         started_at, answered_at, ended_at, wait_seconds, talk_seconds, hold_seconds, acw_seconds, disposition,
-        _file_id, _file_name, _line_number, _loaded_at
+        _file_id, _file_name, _file_mtime, _line_number, _loaded_at, _record_version
     from {{ source('calls', 'calls') }}
 
 ),
