@@ -33,6 +33,19 @@ def fmt_nps(value: float | None) -> str:
     return "–" if value is None else f"{value:+.1f}"
 
 
+def fmt_interval(low: float, high: float) -> str:
+    """The 95 % adjusted-Wald interval, e.g. `-48.5 to +98.5`."""
+    return f"{low:+.1f} to {high:+.1f}"
+
+
+def low_sample_marker(frame, low_sample_threshold: int):
+    """The low-sample mark of each row, and its margin of error hidden there: at a handful of responses the
+    margin collapses (0 at one response), so those rows are read by their interval."""
+    frame["marker"] = frame.is_low_sample.map({True: f"low sample (< {low_sample_threshold})", False: ""})
+    frame["nps_moe_95"] = frame.nps_moe_95.where(~frame.is_low_sample)
+    return frame
+
+
 def sidebar(path: Path) -> q.Filters:
     st.sidebar.header("Filters")
     grain = st.sidebar.radio("Period grain", q.GRAINS, index=2, horizontal=True, key="grain")
@@ -61,17 +74,32 @@ def sidebar(path: Path) -> q.Filters:
 
 def overview(path: Path, filters: q.Filters, low_sample_threshold: int) -> None:
     head = fetch("headline", path, filters)
-    cols = st.columns(4)
+    low_sample = head["responses"] < low_sample_threshold
+    cols = st.columns(5)
     cols[0].metric(
         "NPS", fmt_nps(head["nps"]), help="100 × (promoters − detractors) / responses, pooled over the selection"
     )
-    cols[1].metric("Margin of error (95 %)", "–" if head["nps_moe_95"] is None else f"± {head['nps_moe_95']:.1f}")
-    cols[2].metric("Responses", f"{head['responses']:,}")
+    moe = head["nps_moe_95"]
+    cols[1].metric(
+        "Margin of error (95 %)",
+        "–" if moe is None or low_sample else f"± {moe:.1f}",
+        help="Not shown for a low sample: read the interval",
+    )
+    cols[2].metric(
+        "95 % interval",
+        fmt_interval(head["nps_ci_low_95"], head["nps_ci_high_95"]),
+        help="Adjusted-Wald interval: honest at small samples, never of zero width",
+    )
+    cols[3].metric("Responses", f"{head['responses']:,}")
     rate = head["response_rate"]
-    cols[3].metric("Response rate", "–" if rate is None else f"{100 * rate:.1f} %")
-    if head["responses"] and head["responses"] < low_sample_threshold:
-        st.warning(f"Low sample: {head['responses']} responses (< {low_sample_threshold}); read the NPS with care.")
-    frame = fetch("trend", path, filters)
+    cols[4].metric("Response rate", "–" if rate is None else f"{100 * rate:.1f} %")
+    if head["responses"] and low_sample:
+        st.warning(
+            f"Low sample: {head['responses']} responses (< {low_sample_threshold}); the NPS lies somewhere in "
+            f"{fmt_interval(head['nps_ci_low_95'], head['nps_ci_high_95'])} (95 %)."
+        )
+    frame = fetch("trend", path, filters, low_sample_threshold)
+    x = [d.isoformat() for d in frame.period_start]
     figure = go.Figure()
     for low, high, colour, label in BANDS:
         figure.add_hrect(
@@ -83,17 +111,42 @@ def overview(path: Path, filters: q.Filters, low_sample_threshold: int) -> None:
             annotation_text=label,
             annotation_position="top left",
         )
+    low_rows = frame.is_low_sample.tolist()
     figure.add_trace(
         go.Scatter(
-            x=[d.isoformat() for d in frame.period_start],
+            x=x,
             y=frame.nps.tolist(),
             name="NPS",
             mode="lines+markers",
-            error_y={"type": "data", "array": frame.nps_moe_95.tolist(), "visible": True},
-            customdata=frame.responses.tolist(),
-            hovertemplate="%{x}: NPS %{y:.1f} (n=%{customdata})<extra></extra>",
+            # ± margin of error where the sample is large enough; low-sample points get their interval below
+            error_y={
+                "type": "data",
+                "array": [None if low else moe for low, moe in zip(low_rows, frame.nps_moe_95, strict=True)],
+                "visible": True,
+            },
+            marker={"symbol": ["circle-open" if low else "circle" for low in low_rows], "size": 8},
+            customdata=list(zip(frame.responses, frame.nps_ci_low_95, frame.nps_ci_high_95, strict=True)),
+            hovertemplate="%{x}: NPS %{y:.1f} (n=%{customdata[0]}, 95 % interval %{customdata[1]:.1f} to "
+            "%{customdata[2]:.1f})<extra></extra>",
         )
     )
+    segments_x: list[str | None] = []
+    segments_y: list[float | None] = []
+    for when, low, high, is_low in zip(x, frame.nps_ci_low_95, frame.nps_ci_high_95, low_rows, strict=True):
+        if is_low:
+            segments_x += [when, when, None]
+            segments_y += [float(low), float(high), None]
+    if segments_x:
+        figure.add_trace(
+            go.Scatter(
+                x=segments_x,
+                y=segments_y,
+                name=f"95 % interval (low sample, < {low_sample_threshold})",
+                mode="lines",
+                line={"dash": "dot", "width": 3},
+                hoverinfo="skip",
+            )
+        )
     figure.update_layout(
         title=f"NPS by {filters.grain}",
         yaxis={"range": [-100, 100], "title": "NPS"},
@@ -117,9 +170,21 @@ def breakdowns(path: Path, filters: q.Filters, low_sample_threshold: int) -> Non
     for dimension in ("segment", "channel"):
         frame = fetch("breakdown", path, dimension, filters, low_sample_threshold)
         st.subheader(f"By {dimension}")
-        frame["marker"] = frame.is_low_sample.map({True: f"low sample (< {low_sample_threshold})", False: ""})
+        frame = low_sample_marker(frame, low_sample_threshold)
         st.dataframe(
-            frame[[dimension, "responses", "promoters", "detractors", "nps", "nps_moe_95", "marker"]],
+            frame[
+                [
+                    dimension,
+                    "responses",
+                    "promoters",
+                    "detractors",
+                    "nps",
+                    "nps_moe_95",
+                    "nps_ci_low_95",
+                    "nps_ci_high_95",
+                    "marker",
+                ]
+            ],
             hide_index=True,
             key=f"by_{dimension}",
         )
@@ -143,9 +208,10 @@ def close_the_loop(path: Path) -> None:
     st.caption("`nps loop --out followups.csv` writes this list for the CRM (formula-safe).")
 
 
-def contact_centre(path: Path, filters: q.Filters) -> None:
+def contact_centre(path: Path, filters: q.Filters, low_sample_threshold: int) -> None:
     st.subheader("Agents")
-    agents = fetch("contact_centre", path, "agent_performance", ["agent_id"], filters)
+    agents = fetch("contact_centre", path, "agent_performance", ["agent_id"], filters, low_sample_threshold)
+    agents = low_sample_marker(agents, low_sample_threshold)
     st.dataframe(
         agents[
             [
@@ -157,22 +223,40 @@ def contact_centre(path: Path, filters: q.Filters) -> None:
                 "repeat_contact_rate",
                 "responses",
                 "nps",
+                "nps_ci_low_95",
+                "nps_ci_high_95",
+                "marker",
             ]
         ],
         hide_index=True,
         key="agents",
     )
+    st.caption("Rank agents on the interval, not the NPS alone, when their responses are few.")
     st.subheader("Queues and channels")
-    queues = fetch("contact_centre", path, "queue_performance", ["queue", "channel"], filters)
+    queues = fetch("contact_centre", path, "queue_performance", ["queue", "channel"], filters, low_sample_threshold)
+    queues = low_sample_marker(queues, low_sample_threshold)
     st.dataframe(
-        queues[["queue", "channel", "calls_handled", "aht_seconds", "repeat_contact_rate", "responses", "nps"]],
+        queues[
+            [
+                "queue",
+                "channel",
+                "calls_handled",
+                "aht_seconds",
+                "repeat_contact_rate",
+                "responses",
+                "nps",
+                "nps_ci_low_95",
+                "nps_ci_high_95",
+                "marker",
+            ]
+        ],
         hide_index=True,
         key="queues",
     )
 
 
-def themes(path: Path, filters: q.Filters) -> None:
-    frame = fetch("theme_summary", path, filters)
+def themes(path: Path, filters: q.Filters, low_sample_threshold: int) -> None:
+    frame = fetch("theme_summary", path, filters, low_sample_threshold)
     if frame.empty:
         st.info("No verbatims in the selection.")
         return
@@ -182,7 +266,18 @@ def themes(path: Path, filters: q.Filters) -> None:
     figure.update_layout(barmode="group", title="Theme impact on NPS", height=360, margin={"t": 40, "b": 20})
     st.plotly_chart(figure, key="theme_chart")
     st.dataframe(
-        frame[["theme", "mentions", "detractor_share", "nps_with_theme", "nps_without_theme"]],
+        low_sample_marker(frame, low_sample_threshold)[
+            [
+                "theme",
+                "mentions",
+                "detractor_share",
+                "nps_with_theme",
+                "nps_ci_low_95",
+                "nps_ci_high_95",
+                "nps_without_theme",
+                "marker",
+            ]
+        ],
         hide_index=True,
         key="themes",
     )
@@ -205,9 +300,9 @@ def main() -> None:
         with pages[2]:
             close_the_loop(path) if fetch("has_table", path, "close_the_loop") else st.info("No close_the_loop mart.")
         with pages[3]:
-            contact_centre(path, filters)
+            contact_centre(path, filters, settings.low_sample_threshold)
         with pages[4]:
-            themes(path, filters)
+            themes(path, filters, settings.low_sample_threshold)
     except (q.PublishedCopyUnavailable, FileNotFoundError) as exc:
         st.error(
             f"The published copy is missing or being replaced: {exc}. It appears after `nps run`; reload in a moment."

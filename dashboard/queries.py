@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.settings import DEFAULT_LOW_SAMPLE_THRESHOLD
-from publishing.nps_metrics import is_low_sample, nps_and_moe, pooled_nps
+from publishing.nps_metrics import is_low_sample, nps_and_moe, nps_interval, pooled_interval, pooled_nps
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 LABELS = {"agent_performance": ("agent_name", "team")}  # descriptive columns, not part of the grouping
@@ -76,8 +76,9 @@ def has_table(path: Path, table: str) -> bool:
 
 
 def _with_nps(frame: pd.DataFrame, low_sample_threshold: int = DEFAULT_LOW_SAMPLE_THRESHOLD) -> pd.DataFrame:
-    """NPS, margin of error and low-sample mark of each row, from its pooled counts."""
+    """NPS, margin of error, adjusted-Wald interval and low-sample mark of each row, from its pooled counts."""
     frame["nps"], frame["nps_moe_95"] = nps_and_moe(frame.promoters, frame.detractors, frame.responses)
+    frame["nps_ci_low_95"], frame["nps_ci_high_95"] = nps_interval(frame.promoters, frame.detractors, frame.responses)
     frame["is_low_sample"] = is_low_sample(frame.responses, low_sample_threshold)
     return frame
 
@@ -102,22 +103,28 @@ def dimension_values(path: Path, column: str) -> list[str]:
 
 
 def headline(path: Path, filters: Filters) -> dict:
-    """Pooled NPS, MoE, split and response rate over the selected range, segments and channels."""
+    """Pooled NPS, MoE, adjusted-Wald interval, split and response rate over the selected range, segments and
+    channels."""
     where, params = filters.where(f"cast(date_trunc('{filters.grain}', responded_date) as date)")
     counts = query(path, f"select {COUNTS} from marts.fct_survey_responses where has_response and {where}", params)
     sent_where, sent_params = filters.where(f"cast(date_trunc('{filters.grain}', sent_date) as date)")
     rate = query(
         path,
-        f"select count(*) as invitations, count(responded_at) as answered "
+        # only rows of sources that export invitations are invitations (contract section 4, v2)
+        f"select count(*) filter (where is_invitation) as invitations, "
+        f"count(responded_at) filter (where is_invitation) as answered "
         f"from marts.fct_survey_responses where {sent_where}",
         sent_params,
     )
     row = counts.iloc[0]
     nps, moe = pooled_nps(row.promoters, row.detractors, row.responses)
+    low, high = pooled_interval(row.promoters, row.detractors, row.responses)
     invitations = int(rate.invitations.iloc[0])
     return {
         "nps": nps,
         "nps_moe_95": moe,
+        "nps_ci_low_95": low,
+        "nps_ci_high_95": high,
         "responses": int(row.responses),
         "promoters": int(row.promoters),
         "passives": int(row.passives),
@@ -127,8 +134,8 @@ def headline(path: Path, filters: Filters) -> dict:
     }
 
 
-def trend(path: Path, filters: Filters) -> pd.DataFrame:
-    """NPS per period of the chosen grain (from counts), for the trend chart."""
+def trend(path: Path, filters: Filters, low_sample_threshold: int = DEFAULT_LOW_SAMPLE_THRESHOLD) -> pd.DataFrame:
+    """NPS per period of the chosen grain (from counts), with interval and low-sample mark, for the trend chart."""
     period = f"cast(date_trunc('{filters.grain}', responded_date) as date)"
     where, params = filters.where(period)
     frame = query(
@@ -137,7 +144,7 @@ def trend(path: Path, filters: Filters) -> pd.DataFrame:
                             where has_response and {where} group by 1 order by 1""",
         params,
     )
-    return _with_nps(frame)
+    return _with_nps(frame, low_sample_threshold)
 
 
 def breakdown(
@@ -186,7 +193,13 @@ def open_followups(path: Path, limit: int = 200) -> pd.DataFrame:
     )
 
 
-def contact_centre(path: Path, table: str, keys: list[str], filters: Filters) -> pd.DataFrame:
+def contact_centre(
+    path: Path,
+    table: str,
+    keys: list[str],
+    filters: Filters,
+    low_sample_threshold: int = DEFAULT_LOW_SAMPLE_THRESHOLD,
+) -> pd.DataFrame:
     """Agents or queues over the range: pooled counts, AHT weighted by answered inbound calls."""
     if table not in ("agent_performance", "queue_performance"):
         raise ValueError(table)
@@ -204,10 +217,12 @@ def contact_centre(path: Path, table: str, keys: list[str], filters: Filters) ->
         from marts.{table} where {where} group by {cols} order by calls_handled desc""",
         params,
     )
-    return _with_nps(frame)
+    return _with_nps(frame, low_sample_threshold)
 
 
-def theme_summary(path: Path, filters: Filters) -> pd.DataFrame:
+def theme_summary(
+    path: Path, filters: Filters, low_sample_threshold: int = DEFAULT_LOW_SAMPLE_THRESHOLD
+) -> pd.DataFrame:
     """Mentions, share among detractors and NPS with vs without each theme, over the range."""
     where, params = filters.where(f"cast(date_trunc('{filters.grain}', responded_date) as date)")
     base = f"from marts.fct_survey_responses where has_response and {where}"
@@ -228,7 +243,7 @@ def theme_summary(path: Path, filters: Filters) -> pd.DataFrame:
         from themed cross join totals group by theme order by mentions desc""",
         params + params,
     )
-    frame = _with_nps(frame)
+    frame = _with_nps(frame, low_sample_threshold)
     frame["detractor_share"] = frame.detractors / frame.all_detractors.where(frame.all_detractors > 0)
     frame["nps_without_theme"], _ = nps_and_moe(
         frame.all_promoters - frame.promoters,

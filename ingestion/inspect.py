@@ -210,3 +210,39 @@ def inspect_path(
                 )
             )
     return report
+
+
+def _cell(value: object, width: int = 40) -> str:
+    text = "" if value is None else str(value)
+    text = "".join(ch if ch.isprintable() else " " for ch in text)  # no control characters reach the terminal
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render_inspection(found: FileInspection) -> list[str]:
+    """What `nps inspect` prints for one file: a person writing their sources.yml reads this."""
+    lines = [f"{found.source}/{found.relpath}"]
+    lines.append(f"  sources.yml entry: {found.entry or 'none (the profile is detected from the header)'}")
+    if found.error:
+        return [*lines, f"  ERROR: {found.error}"]
+    lines.append(
+        f"  profile: {found.profile}   encoding: {found.encoding}   delimiter: {found.delimiter!r}   "
+        f"date order: {found.date_order or 'no numeric dates'}   records: {found.rows_in_file:,}"
+    )
+    lines.append("  mapping (export column → canonical column):")
+    width = max((len(export) for export, _ in found.mapping), default=0)
+    lines += [f"    {export:<{width}} → {canonical}" for export, canonical in found.mapping]
+    lines.append(f"  kept as attributes: {', '.join(found.attributes) if found.attributes else 'none'}")
+    lines.append(f"  preview (first {len(found.preview)} mapped rows):")
+    for row in found.preview:
+        shown = ", ".join(f"{k}={_cell(v)}" for k, v in row.items() if v is not None)
+        lines.append(f"    {shown}")
+    lines.append(f"  rows that would be rejected: {len(found.rejected_rows)}")
+    lines += [
+        f"    line {line}: {code} ({field or '-'}): {_cell(why, 160)}" for line, code, field, why in found.rejected_rows
+    ]
+    lines.append(f"  values that would be emptied: {len(found.rejected_values)}")
+    lines += [
+        f"    line {line}: {field} {_cell(value)!r}: {code}: {_cell(why, 160)}"
+        for line, field, value, code, why in found.rejected_values
+    ]
+    return lines

@@ -66,6 +66,8 @@ class FileResult:
     score_max: int | None = None
     most_common_reason: str | None = None  # reason_code of the most frequent row reject
     invitations: bool | None = None  # the rows are invitations (sources.yml `invitations`, else the profile)
+    too_many_rejected: bool = False  # refused: more than max_rejected_share of its rows rejected (blocking)
+    rejected_share_seen: float = 0.0  # the share of rows rejected when it was refused
 
     @property
     def rejected_share(self) -> float:
@@ -85,13 +87,13 @@ class IngestReport:
     files: list[FileResult] = field(default_factory=list)
     max_rejected_share: float = 0.10
 
-    def too_many_rejected(self, max_share: float | None = None) -> list[TooManyRejected]:
-        """Loaded files with more than `max_share` (default: the run's) of their rows rejected: blocking."""
-        limit = self.max_rejected_share if max_share is None else max_share
+    def too_many_rejected(self) -> list[TooManyRejected]:
+        """Files refused because more than `max_rejected_share` of their rows were rejected (a blocking failure,
+        reported by every run until the file loads: its mapping fixed in sources.yml, or the file removed)."""
         return [
-            TooManyRejected(f.file_name, f.rejected_share, f.most_common_reason)
+            TooManyRejected(f.file_name, f.rejected_share_seen, f.most_common_reason)
             for f in self.files
-            if f.status == "loaded" and f.rejected_share > limit
+            if f.too_many_rejected
         ]
 
     @property
@@ -241,6 +243,7 @@ class RunContext:
     source_tz: str
     sources_config: SourcesConfig
     tmp_dir: Path
+    max_rejected_share: float = 0.10
 
 
 def _ts_literal(moment: datetime) -> str:
@@ -325,11 +328,14 @@ def _load_file(
         f"_line_number, {loaded_at}"
     )
     columns = ", ".join(quote_ident(c.name) for c in source.columns)
+    described = {"source_profile": quote_literal(mapping.profile.name)}
+    if source.name == "surveys":
+        described["is_invitation"] = "true" if mapping.invitations else "false"
     con.execute(f"""
         insert into raw.{source.table}
-            ({columns}, attributes, _file_id, _file_name, _file_sha256, _file_mtime, _line_number, _loaded_at,
-             _record_version)
-        select {columns}, _attributes, {lineage}, _record_version
+            ({columns}, attributes, {", ".join(described)},
+             _file_id, _file_name, _file_sha256, _file_mtime, _line_number, _loaded_at, _record_version)
+        select {columns}, _attributes, {", ".join(described.values())}, {lineage}, _record_version
         from _checked where _reason_code is null order by _line_number""")
     prefix = f"{quote_literal(file.file_name + ', line ')} || _line_number || ': '"
     common = f"{quote_literal(run_id)}, {file_id}, {quote_literal(file.source)}, {quote_literal(file.file_name)}"
@@ -489,6 +495,29 @@ def refresh_superseded_rows(con: duckdb.DuckDBPyConnection) -> None:
             order by key, _file_name, _line_number""")
 
 
+def _refuse_for_rejects(con: duckdb.DuckDBPyConnection, result: FileResult, max_share: float) -> FileResult:
+    """A file with more than `max_share` of its rows rejected is not loaded at all (contract section 3): a
+    mapping problem (a wrong `date_order`, a column mapped to the wrong header) rather than bad rows, so it is
+    refused whole, and loads once sources.yml is fixed (a loaded file would never be read again)."""
+    example = con.execute(
+        "select reason from quality.rejected_rows where file_id = ? and reason_code = ? order by line_number limit 1",
+        [result.file_id, result.most_common_reason],
+    ).fetchall()
+    for table in (*(f"raw.{s.table}" for s in SOURCES.values()), "quality.rejected_rows", "quality.rejected_values"):
+        column = "_file_id" if table.startswith("raw.") else "file_id"
+        con.execute(f"delete from {table} where {column} = ?", [result.file_id])
+    share = result.rejected_share
+    result.reason = (
+        f"{share:.0%} of its {result.rows_in_file:,} rows would be rejected, more than NPS_MAX_REJECTED_SHARE "
+        f"({max_share:.0%}); most common reason {result.most_common_reason}"
+        + (f" (e.g. {example[0][0]})" if example else "")
+        + f"; nothing of it was loaded: check the mapping with `nps inspect {result.file_name}` and sources.yml"
+    )
+    result.status, result.too_many_rejected, result.rejected_share_seen = "failed", True, share
+    result.rows_loaded = result.rows_rejected = result.values_rejected = 0
+    return result
+
+
 def _changed(file: LandingFile) -> str | None:
     """Why `file` is not as `discover` saw it (size or mtime changed, removed), or None."""
     try:
@@ -542,11 +571,15 @@ def _run_once(
             result.reason = "same sha256 as a file loaded before"
         else:
             result = _plan_and_load(con, file, file_id=next_id, sha=sha, context=context)
+            if result.status == "loaded" and result.rejected_share > context.max_rejected_share:
+                result = _refuse_for_rejects(con, result, context.max_rejected_share)
             if result.status == "loaded":
                 if why := _changed(file):
                     raise _RedoWithout(file.file_name, why, status="deferred")
                 known.loaded.add(sha)
         if result.status == "failed" and (file.file_name, result.file_sha256, result.reason) in known.failed:
+            if result.too_many_rejected:  # logged once, but blocking in every run until it loads
+                results.append(result)
             continue  # the same content failed for the same reason before: logged once
         _log(con, result, file, context)
         if result.status in ("loaded", "skipped_duplicate"):
@@ -578,7 +611,8 @@ def ingest(
 
     `sources_file` is the `sources.yml` (default `<landing>/sources.yml`; none is fine); an invalid one raises
     `SourcesFileError` before anything is read. `as_of` (default now) bounds plausible timestamps.
-    `max_rejected_share` is what `IngestReport.too_many_rejected()` judges files by (the caller blocks on it).
+    `max_rejected_share` (NPS_MAX_REJECTED_SHARE): a file with more of its rows rejected is refused whole, and
+    listed by `IngestReport.too_many_rejected()` in this run and every later one until it loads (the caller blocks).
     `on_file_done` is called after each file inside the transaction (progress; tests kill the run there).
     `memory_limit` (e.g. "4GB") caps DuckDB's memory; beyond it DuckDB spills.
     `settle_seconds` (NPS_FILE_SETTLE_SECONDS): a file modified less than that long ago is `deferred`.
@@ -602,6 +636,7 @@ def ingest(
                 source_tz=source_tz,
                 sources_config=config,
                 tmp_dir=Path(tmp),
+                max_rejected_share=max_rejected_share,
             )
             while True:
                 con.execute("begin transaction")

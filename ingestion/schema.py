@@ -33,7 +33,20 @@ LINEAGE = {
     # for exports without one; the dedup order is (_record_version desc nulls last, _file_mtime, …)
     "_record_version": "timestamptz",
 }
-RAW_V2_COLUMNS = {"attributes": "varchar", "_file_mtime": "timestamptz", "_record_version": "timestamptz"}
+RAW_V2_COLUMNS = {
+    "attributes": "varchar",
+    "_file_mtime": "timestamptz",
+    "source_profile": "varchar",
+    "_record_version": "timestamptz",
+}
+# surveys only: whether the file's rows are invitations (false for responses-only exports, contract section 4)
+SURVEYS_V2_COLUMNS = {"is_invitation": "boolean"}
+
+
+def v2_columns(source: Source) -> dict[str, str]:
+    """Columns of contract v2 beyond the canonical ones and the v1 lineage, per raw table."""
+    return {**RAW_V2_COLUMNS, **(SURVEYS_V2_COLUMNS if source.name == "surveys" else {})}
+
 
 INGESTION_LOG_DDL = """
 create table if not exists quality.ingestion_log (
@@ -111,7 +124,7 @@ create table if not exists quality.superseded_rows (
 
 def raw_table_ddl(source: Source) -> str:
     columns = [f"{quote_ident(c.name)} {SQL_TYPES[c.kind]}" for c in source.columns]
-    columns.append("attributes varchar")
+    columns += [f"{name} {sql_type}" for name, sql_type in v2_columns(source).items() if name not in LINEAGE]
     columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE.items()]
     return f"create table if not exists raw.{source.table} (\n    " + ",\n    ".join(columns) + "\n)"
 
@@ -139,10 +152,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     _add_missing(con, "quality", "ingestion_log", INGESTION_LOG_V2_COLUMNS)
     for source in SOURCES.values():
         con.execute(raw_table_ddl(source))
-        if "_file_mtime" in _add_missing(con, "raw", source.table, RAW_V2_COLUMNS):
+        added = _add_missing(con, "raw", source.table, v2_columns(source))
+        if "_file_mtime" in added:
             con.execute(f"""
                 update raw.{source.table} as r set _file_mtime = l.file_mtime
                 from quality.ingestion_log as l where l.file_id = r._file_id""")
+        if "source_profile" in added:  # the previous release read the canonical profile only
+            con.execute(f"update raw.{source.table} set source_profile = 'canonical'")
+        if "is_invitation" in added:
+            con.execute(f"update raw.{source.table} set is_invitation = true")
     con.execute(REJECTED_ROWS_DDL)
     con.execute(REJECTED_VALUES_DDL)
     con.execute(SUPERSEDED_ROWS_DDL)

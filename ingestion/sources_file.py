@@ -73,6 +73,11 @@ class SourcesConfig(BaseModel):
     def entries(self, source: str) -> list[SourceEntry]:
         return list(getattr(self, source))
 
+    def dimensions(self) -> list[str]:
+        """Every name listed under `dimensions` in any entry, first occurrence first (section 5, nps_by_dimension)."""
+        names = [name for source in ("surveys", "crm", "calls") for e in self.entries(source) for name in e.dimensions]
+        return list(dict.fromkeys(names))
+
 
 @dataclass(frozen=True)
 class EntryRef:

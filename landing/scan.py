@@ -29,6 +29,8 @@ def scan_landing(landing_dir: Path, cursor: str | None) -> LandingScan:
     updated = dict(seen)
     new: list[tuple[str, str]] = []
     for file in discover(Path(landing_dir)):
+        if file.problem is not None:  # a link leaving the landing folder, a FIFO…: never opened (ingestion logs it)
+            continue
         stat = file.path.stat()
         previous = seen.get(file.file_name)
         if previous and previous[0] == stat.st_size and previous[1] == stat.st_mtime_ns:

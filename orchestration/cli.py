@@ -38,6 +38,22 @@ def _settings(**flags: object) -> Settings:
         raise typer.Exit(2) from exc
 
 
+def _check_inputs(settings: Settings) -> None:
+    """Before anything runs: the landing folder exists and sources.yml (if any) is valid, else exit 2 saying why."""
+    from ingestion.sources_file import SourcesFileError, load_sources_file
+
+    if not settings.landing_dir.is_dir():
+        typer.echo(
+            f"error: the landing folder {settings.landing_dir} does not exist (--landing, NPS_LANDING_DIR)", err=True
+        )
+        raise typer.Exit(2)
+    try:
+        load_sources_file(settings.sources_file)
+    except SourcesFileError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Landing folder to write into.")],
@@ -64,6 +80,7 @@ def run(
     from orchestration.pipeline import run_command
 
     settings = _settings(landing_dir=landing, warehouse_path=warehouse, as_of=as_of, sources_file=sources)
+    _check_inputs(settings)
     raise typer.Exit(run_command(settings))
 
 
@@ -73,6 +90,38 @@ def demo(landing: LandingOpt = None, warehouse: WarehouseOpt = None, as_of: AsOf
     from orchestration.pipeline import demo_command
 
     raise typer.Exit(demo_command(_settings(landing_dir=landing, warehouse_path=warehouse, as_of=as_of)))
+
+
+@app.command()
+def inspect(
+    path: Annotated[Path, typer.Argument(help="A landed file, a source folder or a landing folder.")],
+    source: Annotated[
+        str | None, typer.Option("--source", help="surveys | crm | calls (default: the folder the file is in).")
+    ] = None,
+    sources: SourcesOpt = None,
+    rows: Annotated[int, typer.Option("--rows", help="Mapped rows to preview per file.")] = 5,
+) -> None:
+    """Dry run on one file or folder, writing nothing: profile, encoding, delimiter, date order, column mapping,
+    preview, and every row or value that would be rejected. Exit 1 when a file cannot be read or mapped."""
+    from ingestion.inspect import inspect_path, render_inspection
+    from ingestion.sources_file import SourcesFileError
+
+    settings = _settings()
+    try:
+        report = inspect_path(
+            path, source, sources, source_tz=settings.source_tz, as_of=settings.as_of_or_now(), preview_rows=rows
+        )
+    except (SourcesFileError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if not report.files:
+        typer.echo(f"error: {path}: no landing file found there", err=True)
+        raise typer.Exit(1)
+    for found in report.files:
+        typer.echo("\n".join(render_inspection(found)))
+        if found.error:
+            typer.echo(f"error: {found.source}/{found.relpath}: {found.error}", err=True)
+    raise typer.Exit(0 if report.ok else 1)
 
 
 @app.command()

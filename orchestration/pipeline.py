@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from orchestration.settings import Settings
-from publishing.nps_metrics import pooled_nps
+from orchestration.settings import DEFAULT_LOW_SAMPLE_THRESHOLD, Settings
+from publishing.nps_metrics import is_low_sample, pooled_interval, pooled_nps
 
 DAGSTER_YAML = """# written by `nps run`: telemetry off, local storage under the data directory
 telemetry:
@@ -89,9 +89,19 @@ def summarise(result, as_of: datetime | None = None) -> RunSummary:
         if evaluation.check_name == "all_landed_files_readable":
             summary.failed_files.append(label)
         elif evaluation.severity.value == "ERROR" and evaluation.blocking:
-            summary.blocking_failed.append(label)
-    summary.failed_steps = [e.step_key for e in result.all_events if e.is_step_failure]
+            summary.blocking_failed.append(label + detail)
+    summary.failed_steps = [step_failure_line(e) for e in result.all_events if e.is_step_failure]
     return summary
+
+
+def step_failure_line(event) -> str:
+    """`step: message` (the user's message of a `Failure`, else the error's first line)."""
+    data = event.step_failure_data
+    message = ""
+    if data is not None:
+        description = data.user_failure_data.description if data.user_failure_data else None
+        message = description or (data.error.message.strip().splitlines()[-1] if data.error else "")
+    return f"{event.step_key}: {message}" if message else event.step_key
 
 
 def run_pipeline(settings: Settings, log_level: str = "INFO", dagster_home_dir: Path | None = None) -> RunSummary:
@@ -131,9 +141,23 @@ def report(summary: RunSummary) -> int:
     return summary.exit_code
 
 
-def headline(published_path: Path, as_of: datetime, reporting_tz: str = "UTC") -> list[str]:
+def nps_line(nps: float, moe: float | None, low: float, high: float, responses: int, is_low_sample: bool) -> str:
+    """`+12.3 ± 4.5 (95 %) on 1,234 responses`; for a low sample the adjusted-Wald interval instead of the margin
+    of error, which collapses at a handful of responses (0 at one)."""
+    if is_low_sample or moe is None:
+        return f"{nps:+.1f}, 95 % interval {low:+.1f} to {high:+.1f} on {responses:,} responses (low sample)"
+    return f"{nps:+.1f} ± {moe:.1f} (95 %) on {responses:,} responses"
+
+
+def headline(
+    published_path: Path,
+    as_of: datetime,
+    reporting_tz: str = "UTC",
+    low_sample_threshold: int = DEFAULT_LOW_SAMPLE_THRESHOLD,
+) -> list[str]:
     """Overall NPS, the last month complete at `as_of` by segment and channel, open detractor follow-ups
-    (as the run judged them at `as_of`)."""
+    (as the run judged them at `as_of`). Segment and channel rows are the marts' own (their interval and
+    low-sample mark included); the all-time figure is pooled from counts by `publishing.nps_metrics`."""
     this_month = as_of.astimezone(ZoneInfo(reporting_tz)).date().replace(day=1)
     with duckdb.connect(str(published_path), read_only=True) as con:
         overall = con.execute("""
@@ -145,7 +169,8 @@ def headline(published_path: Path, as_of: datetime, reporting_tz: str = "UTC") -
         ).fetchall()[0][0]
         by = {
             dim: con.execute(
-                f"""select {dim}, nps, nps_moe_95, responses from marts.nps_by_{dim}
+                f"""select {dim}, nps, nps_moe_95, nps_ci_low_95, nps_ci_high_95, responses, is_low_sample
+                                 from marts.nps_by_{dim}
                                  where period_grain = 'month' and period_start = ? order by responses desc""",
                 [month],
             ).fetchall()
@@ -154,15 +179,19 @@ def headline(published_path: Path, as_of: datetime, reporting_tz: str = "UTC") -
         loop = dict(con.execute("select loop_status, count(*) from marts.close_the_loop group by 1").fetchall())
     promoters, _, detractors, responses = overall
     nps, moe = pooled_nps(promoters or 0, detractors or 0, responses or 0)
-    if nps is None or moe is None:
+    if nps is None:
         lines = ["Overall NPS: no responses yet"]
     else:
-        lines = [f"Overall NPS: {nps:+.1f} ± {moe:.1f} (95 %) on {responses:,} responses"]
+        low, high = pooled_interval(promoters, detractors, responses)
+        low_sample = bool(is_low_sample(responses, low_sample_threshold))
+        lines = ["Overall NPS: " + nps_line(nps, moe, low, high, responses, low_sample)]
     for dim, rows in by.items() if month is not None else ():  # no complete month yet: no breakdown
         lines.append(f"{month:%B %Y} by {dim}:")
         lines += [
             f"  {name:12s} {value:+6.1f} ± {margin:4.1f}  (n={n})"
-            for name, value, margin, n in rows
+            if not low_sample
+            else f"  {name:12s} {value:+6.1f}, 95 % interval {ci_low:+.1f} to {ci_high:+.1f}  (n={n}, low sample)"
+            for name, value, margin, ci_low, ci_high, n, low_sample in rows
             if value is not None
         ]
     lines.append(
@@ -183,7 +212,11 @@ def demo_command(settings: Settings) -> int:
     code = report(summary)
     if settings.published_path.exists() and summary.as_of is not None:
         print()
-        print("\n".join(headline(settings.published_path, summary.as_of, settings.reporting_tz)))
+        print(
+            "\n".join(
+                headline(settings.published_path, summary.as_of, settings.reporting_tz, settings.low_sample_threshold)
+            )
+        )
         print(f"Rows rejected at ingestion: {summary.rows_rejected:,} (quality.rejected_rows says which and why)")
         print(
             f'\nQuery the marts: duckdb {settings.published_path} -c "select * from marts.nps_by_period '

@@ -22,6 +22,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from packaging.version import Version
 from pydantic import PrivateAttr
 
+from ingestion.sources_file import load_sources_file
 from orchestration.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -35,12 +36,24 @@ def prepare_manifest(project: DbtProject) -> None:
     project_dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
 
 
+def manifest_is_stale(manifest: Path, project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    """No manifest, or a dbt file (model, macro, seed, yml) changed after it was written: e.g. after
+    `git pull` brought a new model, whose node a stale manifest lacks (the run would fail on a KeyError)."""
+    if not manifest.exists():
+        return True
+    written = manifest.stat().st_mtime
+    folders = [project_dir / name for name in ("models", "macros", "seeds", "tests", "snapshots")]
+    sources = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
+    sources += [f for folder in folders if folder.is_dir() for f in folder.rglob("*") if f.is_file()]
+    return any(f.stat().st_mtime > written for f in sources if f.exists())
+
+
 @cache
 def dbt_project() -> DbtProject:
     """The dbt project, with its manifest prepared: under `dagster dev` on every load (as `prepare_if_dev`
-    does), elsewhere (tests, `nps run`, a fresh clone) when the manifest is missing."""
+    does), elsewhere (tests, `nps run`, a fresh clone) when the manifest is missing or older than the project."""
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    if project.preparer.using_dagster_dev() or not project.manifest_path.exists():
+    if project.preparer.using_dagster_dev() or manifest_is_stale(project.manifest_path):
         prepare_manifest(project)
     return project
 
@@ -108,6 +121,7 @@ def dbt_vars(settings: Settings) -> dict[str, object]:
         "followup_sla_hours": settings.followup_sla_hours,
         "as_of": settings.as_of_or_now().isoformat(),
         "low_sample_threshold": settings.low_sample_threshold,
+        "dimensions": load_sources_file(settings.sources_file).dimensions(),
     }
 
 

@@ -1,5 +1,5 @@
-"""NPS and its 95 % margin of error pooled from counts (contract section 4), for figures the marts do not hold
-(the demo's all-time headline, the dashboard's filtered selections).
+"""NPS, its 95 % margin of error and its adjusted-Wald interval pooled from counts (contract section 4), for
+figures the marts do not hold (the demo's all-time headline, the dashboard's filtered selections).
 
 The marts compute the same figures in SQL (dbt macros); `tests/publishing/test_nps_metrics.py` holds this
 module against them: pooled over a year's months it gives the year row of `marts.nps_by_period`, pooled over
@@ -30,6 +30,24 @@ def pooled_nps(promoters: float, detractors: float, responses: float) -> tuple[f
     """NPS and its 95 % margin of error of pooled counts; (None, None) when there are no responses."""
     nps, moe = (float(value) for value in nps_and_moe(promoters, detractors, responses))
     return (None if math.isnan(nps) else nps), (None if math.isnan(moe) else moe)
+
+
+def nps_interval(promoters: Counts, detractors: Counts, responses: Counts) -> tuple[np.ndarray, np.ndarray]:
+    """Element-wise 95 % adjusted-Wald interval of the NPS (the dbt macro `nps_adjusted_wald`): n' = n + 3,
+    p'P = (P + 0.75) / n', p'D = (D + 0.75) / n', 100 (p'P - p'D) -/+ 196 sqrt((p'P + p'D - (p'P - p'D)^2) / n'),
+    clipped to -100..100. Defined at every n (no responses: the prior's -80.0..80.0), never of zero width."""
+    p, d, n = (np.asarray(value, dtype=float) for value in (promoters, detractors, responses))
+    n_adj = n + 3.0
+    share_p, share_d = (p + 0.75) / n_adj, (d + 0.75) / n_adj
+    centre = 100.0 * (share_p - share_d)
+    half_width = 196.0 * np.sqrt((share_p + share_d - (share_p - share_d) ** 2) / n_adj)
+    return np.maximum(-100.0, centre - half_width), np.minimum(100.0, centre + half_width)
+
+
+def pooled_interval(promoters: float, detractors: float, responses: float) -> tuple[float, float]:
+    """The 95 % adjusted-Wald interval of pooled counts."""
+    low, high = nps_interval(promoters, detractors, responses)
+    return float(low), float(high)
 
 
 def is_low_sample(responses: Counts, threshold: int) -> np.ndarray:

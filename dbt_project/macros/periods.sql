@@ -49,7 +49,8 @@
     end
 {%- endmacro %}
 
-{#- Roll a daily count relation up to every grain: one union-all branch per grain. -#}
+{#- Roll a daily count relation up to every grain: one union-all branch per grain. The sums are bigint (a DuckDB
+    sum of bigint is a hugeint, which BI tools and Spark refuse). -#}
 {% macro rollup_daily(relation, day_col, dims, sums) -%}
     {%- for grain in period_grains() %}
     select
@@ -59,7 +60,7 @@
         {{ dim }},
         {%- endfor %}
         {%- for col in sums %}
-        sum({{ col }}) as {{ col }}{{ "," if not loop.last }}
+        cast(sum({{ col }}) as {{ dbt.type_bigint() }}) as {{ col }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ relation }}
     group by {{ range(1, dims | length + 3) | join(', ') }}

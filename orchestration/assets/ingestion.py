@@ -9,6 +9,7 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     AssetSpec,
+    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -16,10 +17,12 @@ from dagster import (
 
 from ingestion.columns import SOURCES
 from ingestion.loader import IngestReport, ingest
+from ingestion.sources_file import SourcesFileError
 from orchestration.resources import NpsSettings
 from orchestration.translator import ingestion_asset_key
 
 FILES_READABLE = "all_landed_files_readable"
+REJECTED_SHARE = "rejected_share_within_limit"
 INGESTION_LOG = AssetKey("ingestion_log")
 
 
@@ -43,7 +46,12 @@ def landing_specs() -> list[AssetSpec]:
 def ingestion_result(source: str, report: IngestReport) -> MaterializeResult:
     """Materialization metadata and the file-readability check of one source's ingestion."""
     totals = report.totals(source)
-    failed = [f"{f.file_name}: {f.reason}" for f in report.failed if f.source == source]
+    failed = [f"{f.file_name}: {f.reason}" for f in report.failed if f.source == source and not f.too_many_rejected]
+    refused = [
+        f"{t.file_name}: {t.share:.0%} of its rows rejected, most common reason {t.most_common_reason}"
+        for t in report.too_many_rejected()
+        if t.file_name.split("/", 1)[0] == source
+    ]
     return MaterializeResult(
         metadata={
             **totals,
@@ -57,7 +65,15 @@ def ingestion_result(source: str, report: IngestReport) -> MaterializeResult:
                 severity=AssetCheckSeverity.ERROR,
                 description="Every landed file could be read (failed files are logged in quality.ingestion_log).",
                 metadata={"failed_files": MetadataValue.md("\n".join(f"- {f}" for f in failed) or "none")},
-            )
+            ),
+            AssetCheckResult(
+                check_name=REJECTED_SHARE,
+                passed=not refused,
+                severity=AssetCheckSeverity.ERROR,
+                description="No landed file has more than NPS_MAX_REJECTED_SHARE of its rows rejected (such a "
+                "file is refused whole and blocks the run, so nothing is published, until it loads).",
+                metadata={"failures": MetadataValue.md("\n".join(f"- {f}" for f in refused) or "none")},
+            ),
         ],
     )
 
@@ -72,20 +88,30 @@ def build_ingestion_asset(source: str) -> AssetsDefinition:
         kinds={"duckdb", "python"},
         description=f"raw.{SOURCES[source].table}: every new {source} file, typed, with lineage; bad rows in "
         "quality.rejected_rows, every file reconciled in quality.ingestion_log.",
-        check_specs=[AssetCheckSpec(FILES_READABLE, asset=key)],
+        check_specs=[
+            AssetCheckSpec(FILES_READABLE, asset=key),
+            AssetCheckSpec(REJECTED_SHARE, asset=key, blocking=True),
+        ],
     )
     def _ingest(context: AssetExecutionContext, nps: NpsSettings) -> MaterializeResult:
         settings = nps.get()
-        report = ingest(
-            settings.landing_dir,
-            settings.warehouse_path,
-            settings.source_tz,
-            sources=[source],
-            memory_limit=settings.duckdb_memory_limit,
-            on_file_done=lambda f: context.log.info(
-                f"{f.status} {f.file_name}: {f.rows_loaded} rows, {f.rows_rejected} rejected"
-            ),
-        )
+        try:
+            report = ingest(
+                settings.landing_dir,
+                settings.warehouse_path,
+                settings.source_tz,
+                sources=[source],
+                sources_file=settings.sources_file,
+                as_of=settings.as_of_or_now(),
+                max_rejected_share=settings.max_rejected_share,
+                settle_seconds=settings.file_settle_seconds,
+                memory_limit=settings.duckdb_memory_limit,
+                on_file_done=lambda f: context.log.info(
+                    f"{f.status} {f.file_name}: {f.rows_loaded} rows, {f.rows_rejected} rejected"
+                ),
+            )
+        except SourcesFileError as exc:  # nothing was read: the run stops here, naming the entry and key
+            raise Failure(description=str(exc)) from exc
         return ingestion_result(source, report)
 
     return _ingest

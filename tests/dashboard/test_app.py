@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import queries as q
-from publishing.nps_metrics import pooled_nps
+from publishing.nps_metrics import pooled_interval, pooled_nps
 
 APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
 
@@ -115,6 +115,32 @@ def test_breakdown_tables_carry_sample_sizes_and_low_sample_marks(app, published
     assert (low.marker == "low sample (< 30)").all()
 
 
+def test_low_sample_rows_show_the_interval_instead_of_a_margin_of_error(app):
+    by_segment = table(app, "by_segment")
+    low = by_segment[by_segment.responses < 30]
+    assert not low.empty  # the messy tiny build has small segments over twelve months
+    assert low.nps_moe_95.isna().all()
+    for row in by_segment.itertuples():
+        assert (row.nps_ci_low_95, row.nps_ci_high_95) == pytest.approx(
+            pooled_interval(row.promoters, row.detractors, row.responses)
+        )
+        assert row.nps_ci_low_95 < row.nps_ci_high_95
+    large = by_segment[by_segment.responses >= 30]
+    assert large.nps_moe_95.notna().all()
+
+
+def test_the_overview_shows_the_interval_of_the_pooled_selection(app, published):
+    start, end = last_months(published)
+    [(promoters, detractors, responses)] = sql(
+        published,
+        """select sum(promoters), sum(detractors), sum(responses) from marts.nps_by_period
+           where period_grain = 'month' and period_start between ? and ?""",
+        [start, end],
+    )
+    low, high = pooled_interval(promoters, detractors, responses)
+    assert metric(app, "95 % interval") == f"{low:+.1f} to {high:+.1f}"
+
+
 def test_the_low_sample_threshold_comes_from_the_settings(published, monkeypatch):
     monkeypatch.setenv("NPS_PUBLISHED_PATH", str(published))
     monkeypatch.setenv("NPS_LOW_SAMPLE_THRESHOLD", "100000")
@@ -124,6 +150,7 @@ def test_the_low_sample_threshold_comes_from_the_settings(published, monkeypatch
     by_segment = table(at, "by_segment")
     assert (by_segment.marker == "low sample (< 100000)").all()
     assert any("Low sample:" in w.value and "(< 100000)" in w.value for w in at.warning)
+    assert next(m.value for m in at.metric if m.label == "Margin of error (95 %)") == "–"  # the interval instead
 
 
 def test_close_the_loop_page_matches_the_mart(app, published):

@@ -28,6 +28,7 @@ CONTRACT_COLUMNS = {
     "nps_by_period": ["period_grain", "period_start", "invitations", "response_rate"],
     "nps_by_segment": ["period_grain", "period_start", "segment"],
     "nps_by_channel": ["period_grain", "period_start", "channel"],
+    "nps_by_dimension": ["period_grain", "period_start", "dimension", "dimension_value"],
     "csat_ces_by_period": [
         "period_grain",
         "period_start",
@@ -38,6 +39,8 @@ CONTRACT_COLUMNS = {
     ],
 }
 METRICS = ["responses", "promoters", "passives", "detractors", "nps", "nps_moe_95"]
+# contract v2, section 5: on every period table
+SMALL_SAMPLE = ["is_low_sample", "nps_change", "nps_change_is_significant", "nps_ci_low_95", "nps_ci_high_95"]
 
 
 def test_build_on_messy_tiny_data_passes_and_has_one_row_per_invitation(messy_built):
@@ -59,7 +62,9 @@ def test_every_contract_column_exists(messy_built, table):
             f"where table_schema = 'marts' and table_name = '{table}'",
         )
     }
-    expected = set(CONTRACT_COLUMNS[table]) | (set(METRICS) if table != "fct_survey_responses" else set())
+    expected = set(CONTRACT_COLUMNS[table]) | (
+        set(METRICS + SMALL_SAMPLE) if table != "fct_survey_responses" else set()
+    )
     assert expected <= got
 
 
@@ -139,7 +144,14 @@ def test_incremental_build_after_new_files_equals_a_full_refresh(messy_landing, 
     dbt(warehouse, tmp_path, "build")
     snapshot = "select * exclude (_built_through_file_id) from marts.{} order by all"
     snapshot_other = "select * from marts.{} order by all"
-    marts = ["fct_survey_responses", "nps_by_period", "nps_by_segment", "nps_by_channel", "csat_ces_by_period"]
+    marts = [
+        "fct_survey_responses",
+        "nps_by_period",
+        "nps_by_segment",
+        "nps_by_channel",
+        "nps_by_dimension",
+        "csat_ces_by_period",
+    ]
 
     def read(mart: str) -> list[tuple]:
         return rows(warehouse, (snapshot if mart.startswith("fct_") else snapshot_other).format(mart))

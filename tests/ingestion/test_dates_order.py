@@ -132,7 +132,7 @@ def test_a_declared_date_order_wins_and_values_it_cannot_read_are_rejected(landi
     put("surveys/s.csv", "response_id,sent_at\nR1,02/03/2025\nR2,01/13/2025\nR3,31/02/2026\n")
     sources = tmp_path / "sources.yml"
     sources.write_text('surveys:\n  - files: "*.csv"\n    date_order: mdy\n')
-    ingest(landing, warehouse, sources_file=sources, as_of=datetime(2026, 6, 1, tzinfo=UTC))
+    ingest(landing, warehouse, sources_file=sources, as_of=datetime(2026, 6, 1, tzinfo=UTC), max_rejected_share=1.0)
     assert query(warehouse, "select response_id, sent_at from raw.surveys order by 1") == [
         ("R1", datetime(2025, 2, 3, tzinfo=UTC)),
         ("R2", datetime(2025, 1, 13, tzinfo=UTC)),
@@ -152,7 +152,7 @@ def test_infinity_epoch_old_and_future_timestamps_never_reach_raw(landing, wareh
         "R6,2025-01-10,,,-infinity",
     ]
     put("crm/x.csv", "customer_id,updated_at,segment,plan,churned_at\n" + "\n".join(rows) + "\n")
-    report = ingest(landing, warehouse, as_of=datetime(2026, 1, 1, tzinfo=UTC))
+    report = ingest(landing, warehouse, as_of=datetime(2026, 1, 1, tzinfo=UTC), max_rejected_share=1.0)
     assert query(warehouse, "select customer_id, churned_at from raw.crm_customers order by 1") == [
         ("R1", None),
         ("R6", None),
@@ -167,5 +167,5 @@ def test_infinity_epoch_old_and_future_timestamps_never_reach_raw(landing, wareh
         (7, "churned_at", "implausible_timestamp")
     ]
     assert report.files[0].values_rejected == 1
-    second = ingest(landing, warehouse, as_of=datetime(2026, 1, 1, tzinfo=UTC))
+    second = ingest(landing, warehouse, as_of=datetime(2026, 1, 1, tzinfo=UTC), max_rejected_share=1.0)
     assert second.files == []  # nothing wedged: the next run has nothing to redo

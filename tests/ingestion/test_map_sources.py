@@ -152,21 +152,37 @@ def test_crm_versions_with_the_same_updated_at_supersede_but_history_does_not(la
     ]
 
 
-def test_a_file_with_most_rows_rejected_is_reported_with_its_most_common_reason(landing, warehouse, put):
+def test_a_file_with_most_rows_rejected_is_refused_whole_naming_its_most_common_reason(landing, warehouse, put):
     rows = "\n".join([f"R{i},2025-01-10,2025-01-11,{11 + i}" for i in range(9)] + ["R9,2025-01-10,2025-01-11,9"])
     put("surveys/bad.csv", f"response_id,sent_at,responded_at,nps_score\n{rows}\n")
     put("surveys/good.csv", "response_id,sent_at,responded_at,nps_score\nG1,2025-01-10,2025-01-11,9\n")
     report = ingest(landing, warehouse, as_of=AS_OF, max_rejected_share=0.5)
     [(name, share, reason)] = [(t.file_name, t.share, t.most_common_reason) for t in report.too_many_rejected()]
     assert (name, share, reason) == ("surveys/bad.csv", 0.9, "score_out_of_range")
-    assert report.too_many_rejected(0.95) == []
-    logged = query(warehouse, "select file_name, most_common_reason from quality.ingestion_log order by file_id")
-    assert logged == [("surveys/bad.csv", "score_out_of_range"), ("surveys/good.csv", None)]
+    logged = query(warehouse, "select file_name, status, most_common_reason, reason from quality.ingestion_log")
+    assert [row[:3] for row in logged] == [
+        ("surveys/bad.csv", "failed", "score_out_of_range"),
+        ("surveys/good.csv", "loaded", None),
+    ]
+    assert "90% of its 10 rows would be rejected" in logged[0][3] and 'nps_score "11"' in logged[0][3]
+    assert query(warehouse, "select response_id from raw.surveys") == [("G1",)]  # nothing of the refused file
+    assert query(warehouse, "select count(*) from quality.rejected_rows") == [(0,)]
+
+
+def test_a_refused_file_blocks_every_run_until_it_loads(landing, warehouse, put):
+    bad = "response_id,sent_at,responded_at,nps_score\nR1,2025-01-10,2025-01-11,11\nR2,2025-01-10,2025-01-11,9\n"
+    put("surveys/bad.csv", bad)
+    assert len(ingest(landing, warehouse, as_of=AS_OF).too_many_rejected()) == 1
+    again = ingest(landing, warehouse, as_of=AS_OF)
+    assert [t.file_name for t in again.too_many_rejected()] == ["surveys/bad.csv"]
+    assert query(warehouse, "select count(*) from quality.ingestion_log") == [(1,)]  # logged once
+    assert ingest(landing, warehouse, as_of=AS_OF, max_rejected_share=0.6).too_many_rejected() == []
+    assert query(warehouse, "select response_id from raw.surveys") == [("R2",)]
 
 
 def test_a_rejected_row_keeps_the_whole_record_and_a_loaded_row_its_attributes(landing, warehouse, put):
     put("surveys/s.csv", "response_id,sent_at,nps_score,basket value,store\nR1,2025-01-10,12,54.2,Lyon\n")
-    ingest(landing, warehouse, as_of=AS_OF)
+    ingest(landing, warehouse, as_of=AS_OF, max_rejected_share=1.0)
     [(raw_record,)] = query(warehouse, "select raw_record from quality.rejected_rows")
     assert json.loads(raw_record) == {
         "response_id": "R1",

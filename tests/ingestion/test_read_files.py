@@ -240,7 +240,7 @@ def test_jsonl_with_a_long_line_a_control_byte_and_cp1252_rejects_only_the_bad_l
         b"not json",
     ]
     put("surveys/robust.jsonl", b"\n".join(lines) + b"\n")
-    report = ingest(landing, warehouse)
+    report = ingest(landing, warehouse, max_rejected_share=1.0)
     assert report.ok
     assert query(warehouse, "select response_id, length(nps_comment) from raw.surveys order by 1") == [
         ("R1", 3_000_000),

@@ -92,5 +92,8 @@ def test_a_v1_warehouse_is_upgraded_in_place_without_losing_anything(landing, wa
         ("R1", "surveys/v1.csv", "surveys/v2.csv")
     ]
     assert query(warehouse, "select count(*) from quality.rejected_values") == [(0,)]
+    assert query(
+        warehouse, "select _file_name, source_profile, is_invitation from raw.surveys group by all order by 1"
+    ) == [("surveys/v1.csv", "canonical", True), ("surveys/v2.csv", "canonical", True)]
     again = ingest(landing, warehouse, as_of=datetime(2026, 1, 1, tzinfo=UTC))  # a second upgrade is a no-op
     assert again.files == [] and query(warehouse, "select count(*) from raw.surveys") == [(3,)]

@@ -47,7 +47,7 @@ def log(warehouse) -> list[tuple]:
 
 def test_score_11_is_rejected_with_reason(landing, warehouse, put):
     put("surveys/s.csv", f"{SURVEY_HEADER}\n{GOOD_SURVEY}\nR2,C1,,sms,web,2025-01-10,2025-01-11,11,\n")
-    report = ingest(landing, warehouse)
+    report = ingest(landing, warehouse, max_rejected_share=1.0)
     assert report.ok
     [(file_name, line, code, field, reason)] = rejected(warehouse)
     assert (file_name, line, code, field) == ("surveys/s.csv", 3, "score_out_of_range", "nps_score")
@@ -70,7 +70,7 @@ def test_score_11_is_rejected_with_reason(landing, warehouse, put):
 )
 def test_each_survey_defect_is_rejected_with_its_reason(landing, warehouse, put, row, code, field):
     put("surveys/s.csv", f"{SURVEY_HEADER}\n{GOOD_SURVEY}\n{row}\n")
-    ingest(landing, warehouse)
+    ingest(landing, warehouse, max_rejected_share=1.0)
     [(_, line, got_code, got_field, reason)] = rejected(warehouse)
     assert (line, got_code, got_field) == (3, code, field)
     assert reason.startswith("surveys/s.csv, line 3: ")
@@ -190,7 +190,7 @@ def test_bom_tab_delimiter_and_aliased_headers(landing, warehouse, put):
 
 def test_unknown_extra_columns_are_ignored_and_kept_in_the_raw_record(landing, warehouse, put):
     put("surveys/s.csv", "response_id,favourite_colour,sent_at,nps_score\nR1,blue,2025-01-10,12\n")
-    ingest(landing, warehouse)
+    ingest(landing, warehouse, max_rejected_share=1.0)
     [(raw_record,)] = query(warehouse, "select raw_record from quality.rejected_rows")
     assert '"favourite_colour":"blue"' in raw_record
 
@@ -208,7 +208,7 @@ def test_jsonl_with_a_broken_line_rejects_only_that_line(landing, warehouse, put
         '{"call_id": "K2", "started_at": "2025-01-10T11:00:00Z", "disposition": "no_answer"}',
     ]
     put("calls/c.jsonl", "\n".join(lines) + "\n")
-    report = ingest(landing, warehouse)
+    report = ingest(landing, warehouse, max_rejected_share=1.0)
     assert query(warehouse, "select call_id, talk_seconds, _line_number from raw.calls order by 1") == [
         ("K1", 30, 1),
         ("K2", None, 4),
@@ -222,7 +222,7 @@ def test_parquet_loads_with_line_numbers_from_row_index(landing, warehouse, put,
     with duckdb.connect() as con:
         con.execute(f"""copy (select * from (values ('C1', 'enterprise', timestamp '2025-01-01 10:00:00'),
                         ('C2', 'smb', null)) t(customer_id, segment, updated_at)) to '{path}' (format parquet)""")
-    ingest(landing, warehouse)
+    ingest(landing, warehouse, max_rejected_share=1.0)
     assert query(warehouse, "select customer_id, _line_number from raw.crm_customers") == [("C1", 1)]
     assert [(r[1], r[2], r[3]) for r in rejected(warehouse)] == [(2, "missing_required_field", "updated_at")]
 
@@ -234,7 +234,7 @@ def test_wrong_field_count_is_malformed_and_later_lines_keep_their_numbers(landi
         "K2,C1,inbound,phone,2025-01-10,1,2,resolved,surplus,fields\n"
         "K3,C1,inbound,phone,2025-01-10,1,2,resolved\n",
     )
-    report = ingest(landing, warehouse)
+    report = ingest(landing, warehouse, max_rejected_share=1.0)
     assert query(warehouse, "select call_id, _line_number from raw.calls order by 1") == [("K1", 2), ("K3", 4)]
     assert [(r[1], r[2]) for r in rejected(warehouse)] == [(3, "malformed_record")]
     assert (report.files[0].rows_in_file, report.files[0].rows_rejected) == (3, 1)

@@ -86,7 +86,18 @@ def test_dbt_gets_the_settings_as_vars() -> None:
         "followup_sla_hours": 24,
         "as_of": "2026-07-01T00:00:00+00:00",
         "low_sample_threshold": 12,
+        "dimensions": [],
     }
+
+
+def test_the_dimensions_declared_in_sources_yml_reach_dbt_once_each(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.yml"
+    sources.write_text(
+        'version: 1\nsurveys:\n  - files: "a/*"\n    dimensions: [store, brand]\n'
+        '  - files: "b/*"\n    dimensions: [store]\ncrm:\n  - files: "*"\n    dimensions: [tier]\n'
+    )
+    settings = Settings.from_env({}, as_of="2026-07-01T00:00:00Z", sources_file=sources)
+    assert json.loads(dbt_build_args(settings)[2])["dimensions"] == ["store", "brand", "tier"]
 
 
 def test_the_dbt_process_gets_the_warehouse_path_in_its_own_environment(tmp_path: Path) -> None:
@@ -98,3 +109,23 @@ def test_the_dbt_process_gets_the_warehouse_path_in_its_own_environment(tmp_path
     assert invocation.is_successful()
     assert warehouse.exists()  # dbt attached the file named in its environment
     assert os.environ.get("NPS_WAREHOUSE_PATH") != str(warehouse.resolve())  # ours is untouched
+
+
+def test_a_manifest_older_than_a_dbt_model_is_prepared_again(tmp_path):
+    import os
+
+    from orchestration.resources import manifest_is_stale
+
+    project = tmp_path / "dbt"
+    (project / "models").mkdir(parents=True)
+    model = project / "models" / "m.sql"
+    model.write_text("select 1")
+    manifest = project / "target" / "manifest.json"
+    assert manifest_is_stale(manifest, project)  # missing
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+    os.utime(model, (1_000_000, 1_000_000))
+    assert not manifest_is_stale(manifest, project)
+    os.utime(model, None)  # a pull brings a newer model
+    os.utime(manifest, (1_000_000, 1_000_000))
+    assert manifest_is_stale(manifest, project)

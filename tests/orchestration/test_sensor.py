@@ -49,3 +49,15 @@ def test_changed_content_under_the_same_name_is_new(tmp_path):
     second = scan_landing(tmp_path, first.cursor)
     assert [n for n, _ in first.new_files] == [n for n, _ in second.new_files] == ["crm/c.csv"]
     assert first.new_files != second.new_files
+
+
+def test_the_landing_scan_never_opens_a_link_leaving_the_landing_folder_or_a_fifo(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "surveys").mkdir(parents=True)
+    secret = tmp_path / "secret.csv"
+    secret.write_text("response_id,sent_at\nS1,2025-01-01\n")
+    (landing / "surveys" / "out.csv").symlink_to(secret)
+    os.mkfifo(landing / "surveys" / "pipe.csv")  # opening it would block the sensor forever
+    (landing / "surveys" / "a.csv").write_text("response_id,sent_at\nR1,2025-01-01\n")
+    scan = scan_landing(landing, None)
+    assert [name for name, _ in scan.new_files] == ["surveys/a.csv"]

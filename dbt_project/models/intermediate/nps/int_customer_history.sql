@@ -4,7 +4,7 @@ with versions as (
 
     select
         customer_id, email, phone, first_name, last_name, company, segment, region, country, plan,
-        signup_date, status, churned_at, lifetime_value, updated_at, _file_id
+        signup_date, status, churned_at, lifetime_value, updated_at, attributes, _file_id
     from {{ ref('stg_crm__customers') }}
 
 ),
@@ -33,6 +33,7 @@ final as (
         versions.status,
         versions.churned_at,
         versions.lifetime_value,
+        versions.attributes,
         versions.updated_at as valid_from,
         lead(versions.updated_at) over by_customer as valid_to,
         row_number() over by_customer = 1 as is_first_version,

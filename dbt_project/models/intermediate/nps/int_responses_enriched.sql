@@ -4,7 +4,8 @@ with responses as (
 
     select
         response_id, customer_id, email, channel, touchpoint, interaction_id, sent_at, responded_at,
-        has_response, nps_score, nps_comment, csat_score, ces_score, language, _file_id
+        has_response, nps_score, nps_comment, csat_score, ces_score, language, attributes, source_profile,
+        is_invitation, _file_id
     from {{ ref('stg_surveys__responses') }}
 
 ),
@@ -12,7 +13,8 @@ with responses as (
 history as (
 
     select
-        customer_id, email, segment, region, plan, valid_from, valid_to, is_first_version, _file_id
+        customer_id, email, segment, region, country, plan, attributes, valid_from, valid_to, is_first_version,
+        _file_id
     from {{ ref('int_customer_history') }}
 
 ),
@@ -52,7 +54,9 @@ with_version as (
         resolved.*,
         history.segment,
         history.region,
-        history.plan
+        history.country,
+        history.plan,
+        history.attributes as crm_attributes
     from resolved
     left join history
         on resolved.resolved_customer_id = history.customer_id
@@ -80,7 +84,12 @@ final as (
         coalesce(segment, {{ unknown_segment() }}) as segment,
         coalesce(region, 'unknown') as region,
         coalesce(plan, 'unknown') as plan,
+        coalesce(country, 'unknown') as country,
         language,
+        attributes,
+        crm_attributes,
+        source_profile,
+        is_invitation,
         {{ local_date('sent_at') }} as sent_date,
         {{ local_date('responded_at') }} as responded_date,
         _file_id

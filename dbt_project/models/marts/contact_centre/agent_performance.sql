@@ -1,5 +1,5 @@
--- Month × agent: volume, handling time, waiting, transfers, repeat contacts and the post-call NPS and CSAT of
--- the surveys triggered by the agent's calls.
+-- Month × agent: volume, handling time, waiting, transfers, repeat contacts and the post-call NPS (with its
+-- interval) and CSAT of the surveys triggered by the agent's calls.
 with calls as (
 
     select *
@@ -8,17 +8,29 @@ with calls as (
 
 ),
 
-final as (
+agent_months as (
 
     select
-        'month' as period_grain,
         {{ period_start('started_date', 'month') }} as period_start,
         agent_id,
         max(agent_name) as agent_name,
         max(team) as team,
-        {{ contact_centre_metrics() }}
+        {{ contact_centre_aggregates() }}
     from calls
-    group by 2, 3
+    group by 1, 2
+
+),
+
+final as (
+
+    select
+        'month' as period_grain,
+        agent_months.period_start,
+        agent_months.agent_id,
+        agent_months.agent_name,
+        agent_months.team,
+        {{ contact_centre_metrics('agent_months') }}
+    from agent_months
 
 )
 

@@ -3,7 +3,7 @@
         materialized='incremental',
         unique_key='response_id',
         incremental_strategy='delete+insert',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
     )
 }}
 
@@ -17,7 +17,7 @@ with enriched as (
     select
         response_id, customer_id, channel, touchpoint, interaction_id, sent_at, responded_at, has_response,
         nps_score, nps_category, csat_score, ces_score, nps_comment, segment, region, plan, language,
-        sent_date, responded_date, _file_id
+        attributes, source_profile, is_invitation, sent_date, responded_date, _file_id
     from {{ ref('int_responses_enriched') }}
 
 ),
@@ -96,6 +96,9 @@ final as (
         to_process.region,
         to_process.plan,
         to_process.language,
+        to_process.attributes,
+        to_process.source_profile,
+        to_process.is_invitation,
         to_process.sent_date,
         to_process.responded_date,
         to_process._file_id,

@@ -1,4 +1,5 @@
--- NPS, response rate and their context for every period at every grain (contract section 5).
+-- NPS, response rate and their context for every period at every grain (contract section 5). Invitations count
+-- only rows of sources that export invitations (contract section 4, v2).
 with responses as (
 
     {{ rollup_daily(ref('int_response_counts_daily'), 'day', [], ['promoters', 'passives', 'detractors', 'responses']) }}
@@ -16,8 +17,9 @@ periods as (
     select
         coalesce(responses.period_grain, invitations.period_grain) as period_grain,
         coalesce(responses.period_start, invitations.period_start) as period_start,
-        coalesce(invitations.invitations, 0) as invitations,
-        coalesce(invitations.invitations_responded, 0) as invitations_responded,
+        -- null, not 0, for a period that no invitation-bearing source covers (only responses-only exports)
+        invitations.invitations,
+        invitations.invitations_responded,
         coalesce(responses.promoters, 0) as promoters,
         coalesce(responses.passives, 0) as passives,
         coalesce(responses.detractors, 0) as detractors,

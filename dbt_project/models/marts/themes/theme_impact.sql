@@ -1,5 +1,5 @@
 -- Theme × period at every grain: mentions, share among detractors, and the NPS of responses mentioning the
--- theme against the NPS of the other responses of the period.
+-- theme (with its adjusted-Wald interval and low-sample flag) against the NPS of the other responses of the period.
 with theme_daily as (
 
     select
@@ -35,6 +35,11 @@ final as (
         theme_periods.detractors as detractor_mentions,
         1.0 * theme_periods.detractors / nullif(all_periods.detractors, 0) as detractor_share,
         {{ nps('theme_periods.promoters', 'theme_periods.detractors', 'theme_periods.responses') }} as nps_with_theme,
+        {{ nps_ci_low_95('theme_periods.promoters', 'theme_periods.detractors', 'theme_periods.responses') }}
+            as nps_ci_low_95,
+        {{ nps_ci_high_95('theme_periods.promoters', 'theme_periods.detractors', 'theme_periods.responses') }}
+            as nps_ci_high_95,
+        {{ is_low_sample('theme_periods.responses') }} as is_low_sample,
         {{ nps('all_periods.promoters - theme_periods.promoters', 'all_periods.detractors - theme_periods.detractors',
                'all_periods.responses - theme_periods.responses') }} as nps_without_theme
     from theme_periods

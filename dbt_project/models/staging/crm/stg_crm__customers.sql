@@ -2,7 +2,7 @@ with source as (
 
     select
         customer_id, email, phone, first_name, last_name, company, segment, region, country, plan,
-        signup_date, status, churned_at, lifetime_value, updated_at,
+        signup_date, status, churned_at, lifetime_value, updated_at, attributes,
         _file_id, _file_name, _file_mtime, _line_number, _loaded_at, _record_version
     from {{ source('crm', 'crm_customers') }}
 
@@ -33,6 +33,7 @@ final as (
         churned_at,
         lifetime_value,
         updated_at,
+        attributes,
         _file_id,
         _file_name,
         _line_number

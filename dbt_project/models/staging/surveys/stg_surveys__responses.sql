@@ -3,6 +3,7 @@ with source as (
     select
         response_id, customer_id, email, channel, touchpoint, interaction_id,
         sent_at, responded_at, nps_score, nps_comment, csat_score, ces_score, language,
+        attributes, source_profile, is_invitation,
         _file_id, _file_name, _file_mtime, _line_number, _loaded_at, _record_version
     from {{ source('surveys', 'surveys') }}
 
@@ -32,6 +33,9 @@ final as (
         csat_score,
         ces_score,
         nullif(lower(trim(language)), '') as language,
+        attributes,
+        source_profile,
+        is_invitation,
         _file_id,
         _file_name,
         _line_number,
