@@ -22,6 +22,8 @@ NUMERIC = (
     r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})"
     r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?"
 )
+# a year-first date with `/` or `.` (ISO's `-` is read by the cast), the same optional time and AM/PM
+YEAR_FIRST = r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})" + NUMERIC[NUMERIC.index("(?:[ T]+") :]
 _ZONE = (
     r"^(.*\d:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)"
     r"\s*(?:(Z|UTC|GMT)|(?:(?:UTC|GMT)\s*)?([+-])(\d{1,2}):?(\d{2})?)$"
@@ -79,6 +81,22 @@ def numeric_naive(t: str, order: DateOrder) -> str:
         "mdy": (f"{p}.b", f"{p}.a", f"{p}.c"),
         "ymd": (f"{p}.c", f"{p}.b", f"{p}.a"),
     }[order]
+    # year 2-digit in the middle of a ymd value, or a 2-digit "year" in dmy/mdy first place: the regex decides
+    return f"(case when {is_numeric_date(t)} then {_assembled(p, day, month, year)} end)"
+
+
+def year_first_naive(t: str) -> str:
+    """SQL: a year-first date with `/` or `.` (`2026/05/08 9:02:17 AM`, as Google Forms downloads write it)
+    as a naive timestamp; NULL when the text is not one. Year first leaves no order to decide."""
+    body = _body(t)
+    p = f"regexp_extract({body}, '^{YEAR_FIRST}$', ['c', 'b', 'a', 'h', 'mi', 's', 'ampm'])"
+    return (
+        f"(case when regexp_full_match({body}, '{YEAR_FIRST}') then {_assembled(p, f'{p}.a', f'{p}.b', f'{p}.c')} end)"
+    )
+
+
+def _assembled(p: str, day: str, month: str, year: str) -> str:
+    """SQL: the naive timestamp of regex parts `p` (h, mi, s, ampm) and the given day, month and year parts."""
     hour = f"coalesce(nullif({p}.h, '')::integer, 0)"
     ampm = f"lower({p}.ampm)"
     hour = (
@@ -90,8 +108,7 @@ def numeric_naive(t: str, order: DateOrder) -> str:
         f"format('{{:04d}}-{{:02d}}-{{:02d}} {{:02d}}:{{:02d}}:{{:02d}}', {_year(year)}, {month}::integer, "
         f"{day}::integer, {hour}, coalesce(nullif({p}.mi, '')::integer, 0), coalesce(nullif({p}.s, '')::integer, 0))"
     )
-    # year 2-digit in the middle of a ymd value, or a 2-digit "year" in dmy/mdy first place: the regex decides
-    return f"(case when {is_numeric_date(t)} then try_strptime({iso}, '%Y-%m-%d %H:%M:%S') end)"
+    return f"try_strptime({iso}, '%Y-%m-%d %H:%M:%S')"
 
 
 def _with_offset(naive: str, t: str) -> str:
@@ -107,6 +124,7 @@ def timestamp_expr(t: str, order: DateOrder) -> str:
     formats = "[" + ", ".join(quote_literal(f) for f in _TEXT_FORMATS) + "]"
     return (
         f"(case when {is_numeric_date(t)} then {_with_offset(numeric_naive(t, order), t)} "
+        f"when regexp_full_match({_body(t)}, '{YEAR_FIRST}') then {_with_offset(year_first_naive(t), t)} "
         f"else coalesce(try_cast({t} as timestamptz), {_with_offset(f'try_strptime({_body(t)}, {formats})', t)}) end)"
     )
 
@@ -116,6 +134,7 @@ def date_expr(t: str, order: DateOrder) -> str:
     formats = "[" + ", ".join(quote_literal(f) for f in _TEXT_FORMATS) + "]"
     return (
         f"(case when {is_numeric_date(t)} then {numeric_naive(t, order)}::date "
+        f"when regexp_full_match({_body(t)}, '{YEAR_FIRST}') then {year_first_naive(t)}::date "
         f"else coalesce(try_cast({t} as date), try_cast({_body(t)} as timestamp)::date, "
         f"try_strptime({_body(t)}, {formats})::date) end)"
     )

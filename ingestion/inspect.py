@@ -18,8 +18,10 @@ import duckdb
 
 from ingestion.columns import SOURCES
 from ingestion.decode import DEFAULT_OPTIONS, ReadOptions
+from ingestion.detect import choose_profile
 from ingestion.loader import _fix_line_numbers, discover
 from ingestion.mapping import date_order_text, decide_orders, map_plan
+from ingestion.questions import NpsQuestionUndecided
 from ingestion.readers import FileProblem, plan_for
 from ingestion.sources_file import EntryRef, SourcesConfig, entry_for, load_sources_file
 from ingestion.sql import quote_literal
@@ -38,6 +40,8 @@ class FileInspection:
     date_order: str | None = None
     mapping: list[tuple[str, str]] = field(default_factory=list)  # export column (or `= constant`) → canonical
     attributes: list[str] = field(default_factory=list)  # export columns kept in `attributes`
+    profile_how: str | None = None  # declared | detected | default
+    nps_candidates: list[str] = field(default_factory=list)  # columns the NPS question rule considered
     rows_in_file: int = 0
     preview: list[dict[str, object]] = field(default_factory=list)
     rejected_rows: list[tuple[int | None, str, str | None, str]] = field(default_factory=list)  # line, code, field, why
@@ -107,8 +111,11 @@ def inspect_file(
     try:
         plan = plan_for(spec, path, con, tmp_dir, tag, options)
         found.encoding, found.delimiter = plan.encoding, plan.delimiter
-        mapping = map_plan(spec, plan, entry, con)
-        found.profile, found.mapping, found.attributes = mapping.profile.name, mapping.used, mapping.attribute_columns
+        detection, plan = choose_profile(spec, plan, entry)
+        found.profile, found.profile_how = detection.profile.name, detection.how
+        mapping = map_plan(spec, plan, entry, con, detection)
+        found.mapping, found.attributes = mapping.used, mapping.attribute_columns
+        found.nps_candidates = list(mapping.nps_candidates)
         con.execute(f"set TimeZone = {quote_literal(mapping.timezone or source_tz)}")
         orders = decide_orders(con, mapping, plan.relation, relpath)
         found.date_order = date_order_text(orders)
@@ -122,8 +129,10 @@ def inspect_file(
             as_of=f"'{as_of.astimezone(UTC).isoformat()}'::timestamptz",
         )
         con.execute(f"create or replace temp table _checked as {sql}")
-        dropped = _fix_line_numbers(con, plan.rejects_table) if plan.rejects_table else 0
+        dropped = _fix_line_numbers(con, plan.rejects_table, plan.header_lines) if plan.rejects_table else 0
     except FileProblem as problem:
+        if isinstance(problem, NpsQuestionUndecided):
+            found.nps_candidates = problem.candidates
         found.error = f"{problem} — {_fix_hint(source, relpath, entry)}"
         return found
     except (OSError, EOFError, UnicodeError, duckdb.Error) as exc:
@@ -146,7 +155,8 @@ def inspect_file(
     if dropped:
         found.rejected_rows += con.execute(
             f"select line, 'malformed_record', null, string_agg(distinct error_message, '; ') "
-            f"from {plan.rejects_table} group by line order by line limit {int(limit)}"
+            f"from {plan.rejects_table} where line > {plan.header_lines} group by line order by line "
+            f"limit {int(limit)}"
         ).fetchall()
     found.rejected_values = con.execute(
         "select _line_number, v.field, v.value, v.code, v.reason from "

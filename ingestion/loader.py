@@ -25,6 +25,7 @@ import duckdb
 from ingestion.columns import SOURCES, Source
 from ingestion.dates import OrderDecision
 from ingestion.decode import DEFAULT_OPTIONS, ReadOptions
+from ingestion.detect import choose_profile
 from ingestion.mapping import FileMapping, date_order_text, decide_orders, map_plan
 from ingestion.readers import FileProblem, ReadPlan, plan_for
 from ingestion.schema import ensure_schema
@@ -262,16 +263,18 @@ def _checked_sql(source: Source, plan: ReadPlan, mapping: FileMapping, orders: d
     )
 
 
-def _fix_line_numbers(con: duckdb.DuckDBPyConnection, rejects: str) -> int:
+def _fix_line_numbers(con: duckdb.DuckDBPyConnection, rejects: str, header_lines: int = 1) -> int:
     """DuckDB drops records with a wrong number of fields from the scan: renumber the kept ones so that
-    `_line_number` is the record's line (header = 1) again. Returns how many records were dropped."""
-    dropped = con.execute(f"select count(distinct line) from {rejects}").fetchall()[0][0]
+    `_line_number` is the record's line (header = 1) again. Returns how many data records were dropped
+    (records within the `header_lines` header records are not data)."""
+    first = header_lines + 1
+    dropped = con.execute(f"select count(distinct line) from {rejects} where line >= {first}").fetchall()[0][0]
     if dropped:
         con.execute(f"""
             update _checked set _line_number = kept.line
             from (
-                select line, row_number() over (order by line) + 1 as position
-                from range(2, (select count(*) from _checked) + {dropped} + 2) as r(line)
+                select line, row_number() over (order by line) + {first - 1} as position
+                from range({first}, (select count(*) from _checked) + {dropped} + {first}) as r(line)
                 where line not in (select line from {rejects})
             ) as kept
             where _checked._line_number = kept.position""")
@@ -319,7 +322,7 @@ def _load_file(
     con.execute(f"create or replace temp table _checked as {sql}")
     if plan.rejects_table and mapping.profile.footer:
         _skip_footer(con, plan.rejects_table, mapping.profile.footer)
-    dropped = _fix_line_numbers(con, plan.rejects_table) if plan.rejects_table else 0
+    dropped = _fix_line_numbers(con, plan.rejects_table, plan.header_lines) if plan.rejects_table else 0
     lineage = (
         f"{file_id}, {quote_literal(file.file_name)}, {quote_literal(sha)}, {_ts_literal(file.mtime)}, "
         f"_line_number, {loaded_at}"
@@ -347,7 +350,7 @@ def _load_file(
                    {quote_literal(file.file_name + ", line ")} || line || ': '
                        || string_agg(distinct error_message, '; '),
                    to_json(any_value(csv_line))::varchar, {loaded_at}
-            from {plan.rejects_table} group by line order by line""")
+            from {plan.rejects_table} where line > {plan.header_lines} group by line order by line""")
     con.execute(f"""
         insert into quality.rejected_values
             (run_id, file_id, source, file_name, line_number, field, value, reason_code, reason, loaded_at)
@@ -438,7 +441,8 @@ def _plan_and_load(
     con.execute(f"set TimeZone = {quote_literal(context.source_tz)}")
     try:
         plan = plan_for(source, file.path, con.cursor(), context.tmp_dir, f"f{file_id}", _read_options(entry))
-        mapping = map_plan(source, plan, entry, con)
+        detection, plan = choose_profile(source, plan, entry)
+        mapping = map_plan(source, plan, entry, con, detection)
         result.encoding, result.delimiter, result.profile = plan.encoding, plan.delimiter, mapping.profile.name
         con.execute(f"set TimeZone = {quote_literal(mapping.timezone or context.source_tz)}")  # naive timestamps
         orders = decide_orders(con, mapping, plan.relation, file.file_name)

@@ -1,13 +1,21 @@
-"""Export profiles (contract section 2.2) as data: how a tool's export maps to the canonical columns.
+"""Export profiles (contract section 2.2) as data: how a tool's export is recognised and maps to canonical columns.
 
-A profile is declarative: header candidates per canonical column (header text or a JSON path
-`Parent.Child`; the first the file has wins), default `values` maps (export value → canonical value,
-compared case-insensitively; the key `*` is the value for anything else, an empty value is NULL), named
-value transforms (`ingestion.transforms`), extra null tokens, report footer lines, the column whose value
-orders re-delivered versions of one record, the default date order, the time zone and whether rows are
-invitations. `variants` are overrides that apply when the file has given columns (a vendor's legacy
-export). Vendor profiles map only what they name (`match_headers=False`): every other column is an
-attribute. One engine (`ingestion.mapping`) reads them all; `sources.yml` overrides any part.
+A profile is declarative, read by one engine (`ingestion.detect`, `ingestion.mapping`); no reader per vendor:
+- `recognise`: the ways its files look (rules on the first header rows of a CSV/TSV/XLSX, or on the keys of
+  JSON/Parquet records) and the header layout each implies (several header rows, continuation columns, a
+  row of `{"ImportId":…,"timeZone":…}` cells); the first profile of `PROFILES` whose rule holds is used when
+  no `sources.yml` entry declares one (`ingestion.detect`);
+- header candidates per canonical column (header text, another header row's text, a Qualtrics ImportId, or a
+  JSON path `Parent.Child`; the first the file has wins), default `values` maps (export value → canonical
+  value, compared case-insensitively; the key `*` is the value for anything else, an empty value is NULL),
+  named value transforms (`ingestion.transforms`), extra null tokens, report footer lines, the column whose
+  value orders re-delivered versions of one record, the default date order, the time zone and whether rows
+  are invitations; `defaults`: constants for canonical columns the file does not map (`channel: web`);
+- `question`: how the NPS question is found when no column is declared (the `_NPS_GROUP` sibling, else the
+  recommendation wording with 0–10 answers, `ingestion.questions`); `partial`: which rows are partial responses.
+`variants` are overrides that apply when the file has given columns (a vendor's legacy export). Vendor
+profiles map only what they name (`match_headers=False`): every other column is an attribute.
+`sources.yml` overrides any part.
 """
 
 from __future__ import annotations
@@ -22,6 +30,67 @@ DateOrder = Literal["dmy", "mdy", "ymd"]
 
 def _frozen(mapping: Mapping | None = None) -> MappingProxyType:
     return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A test on one header row of a CSV/TSV/XLSX file; cells are compared by `columns.header_key`
+    (case, spaces, underscores, hyphens, dots and accents ignored)."""
+
+    row: int = 1  # 1 = the first line of the file
+    first: tuple[str, ...] = ()  # its first cell is one of these
+    starts: tuple[str, ...] = ()  # it begins with these cells, in this order
+    has: tuple[str, ...] = ()  # it holds every one of these cells, anywhere
+    cells_start: str | None = None  # every non-empty cell begins with this text (compared as written)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the header rows of a CSV/TSV/XLSX export are laid out."""
+
+    header_rows: int = 1  # header records before the first data record (not counted, not rejected)
+    name_row: int = 1  # the row whose cells name the columns (the other rows' cells are aliases)
+    continuation: bool = False  # an empty name cell continues the question to its left: `<question> - <row 2>`
+    meta_row: int | None = None  # a row of JSON cells `{"ImportId": id, "timeZone": zone}` (Qualtrics)
+
+
+SINGLE_HEADER = Layout()
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """One way a profile's files look. All rules must hold."""
+
+    formats: tuple[str, ...] = ("csv", "xlsx")  # ReadPlan.file_format values: csv | xlsx | json | parquet
+    rows: tuple[RowRule, ...] = ()  # CSV/XLSX: tests on the header rows
+    keys: tuple[str, ...] = ()  # JSON/Parquet: the records hold every key (`person` also matches `person.id`)
+    layout: Layout = SINGLE_HEADER
+    date_order: DateOrder | None = None  # the default date order of files recognised this way
+
+
+@dataclass(frozen=True)
+class QuestionRule:
+    """How the NPS question column is found when no mapping names it (contract section 2.2).
+
+    With `sibling_suffix`, the column that has a `<column><suffix>` sibling (compared by header key, on every
+    header row and ImportId) is the score, and the sibling is checked against it (`group_values` → category).
+    Otherwise (or when no sibling exists): the one column whose header text contains one of `words`
+    (accents and case ignored) and whose answers are all 0–10 (after the nps_score transform)."""
+
+    words: tuple[str, ...] = ("recommend", "recommand", "recomend", "empfehl")
+    sibling_suffix: str | None = None
+    group_values: MappingProxyType[str, str] = field(default_factory=_frozen)  # group text → category
+
+
+@dataclass(frozen=True)
+class PartialRule:
+    """Rows whose `column` (header candidates) holds one of `values` (compared lower-cased) are partial
+    responses: without an NPS answer they are not responses (responded_at empty); with one, responded_at
+    falls back to the first of `fallback` (header candidates) when it is empty."""
+
+    column: tuple[str, ...]
+    values: tuple[str, ...]
+    fallback: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +128,10 @@ class Profile:
     keep_attributes: tuple[str, ...] = ()  # canonical columns whose export column is also kept as an attribute
     match_headers: bool = True  # match unmapped canonical columns by header name and alias
     variants: tuple[Variant, ...] = ()
+    recognise: tuple[Recognition, ...] = ()  # empty: never detected, only declared (or the fallback)
+    defaults: MappingProxyType[str, str] = field(default_factory=_frozen)  # constant when the file maps none
+    question: QuestionRule | None = None  # finds the NPS question column when no mapping names it
+    partial: PartialRule | None = None
     # canonical column → a derivation of `ingestion.transforms.DERIVED` over typed values (when it is empty)
     derived: MappingProxyType[str, Transform] = field(default_factory=_frozen)
 
@@ -94,6 +167,7 @@ CANONICAL = Profile(name="canonical", sources=("surveys", "crm", "calls"))
 AMAZON_CONNECT = Profile(
     name="amazon_connect",
     sources=("calls",),
+    recognise=(Recognition(formats=("json", "parquet"), keys=("ContactId", "InitiationTimestamp")),),
     match_headers=False,
     columns=_frozen(
         {
@@ -131,6 +205,7 @@ AMAZON_CONNECT = Profile(
 FIVE9 = Profile(
     name="five9",
     sources=("calls",),
+    recognise=(Recognition(rows=(RowRule(row=1, has=("CALL ID", "TIMESTAMP", "CALL TYPE", "AGENT")),)),),
     match_headers=False,
     columns=_frozen(
         {
@@ -189,6 +264,12 @@ _DAY_FRACTION = (Transform("day_fraction_seconds"),)
 TALKDESK = Profile(
     name="talkdesk",
     sources=("calls",),
+    recognise=(
+        Recognition(rows=(RowRule(row=1, has=("call_id", "type", "start_at", "talk_time")),)),
+        Recognition(formats=("json", "parquet"), keys=("call_id", "type", "start_at", "talk_time")),
+        # the legacy Explore payload (other field names; see the variant below)
+        Recognition(formats=("json", "parquet"), keys=("interaction_id", "call_type", "start_time", "talk_time")),
+    ),
     match_headers=False,
     columns=_frozen(
         {
@@ -241,6 +322,10 @@ _DATE_COMMA = (Transform("strip_date_comma"),)
 SALESFORCE = Profile(
     name="salesforce",
     sources=("crm",),
+    recognise=(
+        Recognition(rows=(RowRule(row=1, has=("Contact ID", "Last Modified Date")),)),
+        Recognition(rows=(RowRule(row=1, has=("Account ID", "Last Modified Date")),)),
+    ),
     match_headers=False,
     columns=_frozen(
         {
@@ -270,6 +355,7 @@ SALESFORCE = Profile(
 HUBSPOT = Profile(
     name="hubspot",
     sources=("crm",),
+    recognise=(Recognition(rows=(RowRule(row=1, has=("Record ID", "Create Date")),)),),
     match_headers=False,
     columns=_frozen(
         {
@@ -288,8 +374,193 @@ HUBSPOT = Profile(
     transforms=_frozen({"updated_at": (Transform("or_else", ("Create Date",)),)}),
 )
 
+_WEB = _frozen({"channel": "web"})  # survey tools without a channel column (contract section 2.2)
+_QUESTION = QuestionRule()
+
+QUALTRICS = Profile(
+    name="qualtrics",
+    sources=("surveys",),
+    match_headers=False,
+    recognise=(
+        Recognition(
+            rows=(RowRule(row=3, cells_start='{"ImportId"'),),
+            layout=Layout(header_rows=3, name_row=1, meta_row=3),
+        ),
+        Recognition(
+            rows=(RowRule(row=1, starts=("V1", "V2", "V3")), RowRule(row=2, starts=("ResponseID", "ResponseSet"))),
+            layout=Layout(header_rows=2, name_row=2),
+        ),
+    ),
+    columns=_frozen(
+        {
+            "response_id": ("ResponseId", "ResponseID"),
+            "customer_id": ("ExternalReference", "ExternalDataReference"),
+            "email": ("RecipientEmail", "EmailAddress"),
+            "sent_at": ("StartDate",),
+            "responded_at": ("RecordedDate", "EndDate"),
+            "channel": ("DistributionChannel",),
+            "language": ("UserLanguage",),
+        }
+    ),
+    values=_frozen(
+        {
+            "channel": _frozen(
+                {
+                    "email": "email",
+                    "smsinvite": "sms",
+                    "anonymous": "web",
+                    "gl": "web",
+                    "qr": "web",
+                    "social": "web",
+                    "offline": "other",
+                }
+            )
+        }
+    ),
+    transforms=_frozen({"language": (Transform("language_code"),)}),
+    defaults=_WEB,
+    question=QuestionRule(
+        sibling_suffix="_NPS_GROUP",
+        group_values=_frozen(
+            {
+                "1": "detractor",
+                "2": "passive",
+                "3": "promoter",
+                "detractor": "detractor",
+                "passive": "passive",
+                "promoter": "promoter",
+            }
+        ),
+    ),
+    partial=PartialRule(column=("Finished",), values=("0", "false")),
+    invitations=False,
+)
+
+SURVEYMONKEY = Profile(
+    name="surveymonkey",
+    sources=("surveys",),
+    match_headers=False,
+    recognise=(
+        Recognition(
+            rows=(RowRule(row=1, starts=("Respondent ID", "Collector ID", "Start Date", "End Date")),),
+            layout=Layout(header_rows=2, name_row=1, continuation=True),
+        ),
+    ),
+    columns=_frozen(
+        {
+            "response_id": ("Respondent ID",),
+            "email": ("Email Address",),
+            "sent_at": ("Start Date",),
+            "responded_at": ("End Date",),
+        }
+    ),
+    transforms=_frozen({"nps_score": (Transform("leading_number"),)}),
+    defaults=_WEB,
+    question=_QUESTION,
+    date_order="mdy",
+    invitations=False,
+)
+
+TYPEFORM = Profile(
+    name="typeform",
+    sources=("surveys",),
+    match_headers=False,
+    recognise=(Recognition(rows=(RowRule(row=1, first=("#",), has=("Start Date (UTC)", "Submit Date (UTC)")),)),),
+    columns=_frozen({"response_id": ("#",), "sent_at": ("Start Date (UTC)",), "responded_at": ("Submit Date (UTC)",)}),
+    defaults=_WEB,
+    question=_QUESTION,
+    # a partial that answered the NPS question is a response, at its last activity (Stage Date)
+    partial=PartialRule(column=("Response Type",), values=("partial",), fallback=("Stage Date (UTC)",)),
+    date_order="mdy",
+    timezone="UTC",
+    invitations=False,
+)
+
+_FORMS_EMAIL = ("Email address", "Adresse e-mail", "Dirección de correo electrónico", "E-Mail-Adresse")
+GOOGLE_FORMS = Profile(
+    name="google_forms",
+    sources=("surveys",),
+    match_headers=False,
+    recognise=(
+        Recognition(rows=(RowRule(row=1, first=("Timestamp",)),), date_order="mdy"),
+        Recognition(
+            rows=(RowRule(row=1, first=("Horodateur", "Marca temporal", "Zeitstempel", "Informazioni cronologiche")),),
+            date_order="dmy",
+        ),
+    ),
+    columns=_frozen(
+        {
+            "sent_at": ("Timestamp", "Horodateur", "Marca temporal", "Zeitstempel", "Informazioni cronologiche"),
+            "responded_at": ("Timestamp", "Horodateur", "Marca temporal", "Zeitstempel", "Informazioni cronologiche"),
+            "email": _FORMS_EMAIL,
+        }
+    ),
+    defaults=_WEB,
+    question=_QUESTION,
+    invitations=False,
+)
+
+DELIGHTED = Profile(
+    name="delighted",
+    sources=("surveys",),
+    match_headers=False,
+    recognise=(Recognition(formats=("json", "parquet"), keys=("id", "score", "created_at", "person")),),
+    columns=_frozen(
+        {
+            "response_id": ("id",),
+            "customer_id": ("person.id",),
+            "email": ("person.email",),
+            "sent_at": ("created_at",),
+            "responded_at": ("created_at",),
+            "nps_score": ("score",),
+            "nps_comment": ("comment",),
+        }
+    ),
+    transforms=_frozen({"sent_at": (Transform("unix_seconds"),), "responded_at": (Transform("unix_seconds"),)}),
+    defaults=_WEB,
+    timezone="UTC",
+    invitations=False,
+)
+
+FORMBRICKS = Profile(
+    name="formbricks",
+    sources=("surveys",),
+    match_headers=False,
+    recognise=(Recognition(rows=(RowRule(row=1, has=("Response ID", "Timestamp", "Finished", "Survey ID")),)),),
+    columns=_frozen(
+        {
+            "response_id": ("Response ID",),
+            "customer_id": ("User ID",),
+            "email": ("Verified Email",),
+            "sent_at": ("Timestamp",),
+            "responded_at": ("Timestamp",),
+        }
+    ),
+    defaults=_WEB,
+    question=_QUESTION,
+    timezone="UTC",
+    invitations=False,
+)
+
+# Detection tries the profiles in this order (the more specific rules first); `canonical` is the fallback.
 PROFILES: MappingProxyType[str, Profile] = MappingProxyType(
-    {p.name: p for p in (CANONICAL, AMAZON_CONNECT, FIVE9, TALKDESK, SALESFORCE, HUBSPOT)}
+    {
+        p.name: p
+        for p in (
+            CANONICAL,
+            AMAZON_CONNECT,
+            FIVE9,
+            TALKDESK,
+            SALESFORCE,
+            HUBSPOT,
+            QUALTRICS,
+            SURVEYMONKEY,
+            TYPEFORM,
+            FORMBRICKS,
+            GOOGLE_FORMS,
+            DELIGHTED,
+        )
+    }
 )
 
 

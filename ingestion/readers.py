@@ -13,8 +13,9 @@ spans lines. Parquet and JSON arrays: the row's position (first = 1); JSON lines
 from __future__ import annotations
 
 import csv
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -22,9 +23,10 @@ import duckdb
 
 from ingestion.columns import Source
 from ingestion.decode import DEFAULT_OPTIONS, ReadOptions, detect, open_bytes, transcode
+from ingestion.profiles import SINGLE_HEADER, Layout
 from ingestion.validate import quote_ident, quote_literal
 
-SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".json", ".parquet", ".xlsx")
+SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".jsonl", ".json", ".parquet", ".xlsx")
 # A JSON line or CSV record may be this long (DuckDB's default is 2 MB). Only for uncompressed files: on a
 # compressed one DuckDB allocates 16 times this up front (DuckDB 2.0), so `.csv.gz` keeps the default.
 MAX_LINE_SIZE = 1 << 28
@@ -46,6 +48,15 @@ class ReadPlan:
     )
     delimiter: str | None = None  # CSV only
     file_format: str = "csv"  # csv | parquet | json | xlsx (JSON columns may spell one canonical column twice)
+    head: tuple[tuple[str, ...], ...] = ()  # CSV/XLSX: the first records as read (header rows for detection)
+    aliases: tuple[tuple[str, ...], ...] = ()  # per column: its other names (other header rows, ImportId)
+    header_lines: int = 1  # CSV/XLSX: header records before the data (0 for JSON and Parquet)
+    timezone: str | None = None  # the zone the file states for its naive timestamps (Qualtrics' ImportId row)
+
+    def names_of(self, position: int) -> tuple[str, ...]:
+        """Every name of a column: its header, then its aliases."""
+        extra = self.aliases[position] if position < len(self.aliases) else ()
+        return (self.columns[position][0], *extra)
 
 
 def file_format(path: Path) -> str | None:
@@ -100,6 +111,79 @@ def read_header(path: Path) -> tuple[list[str], str]:
     return fields, delimiter
 
 
+HEAD_RECORDS = 6  # records read for detection (header rows and a few data rows)
+
+
+def read_head(path: Path, delimiter: str) -> tuple[tuple[str, ...], ...]:
+    """The first records of a UTF-8 CSV file, parsed (quoted fields may span lines), BOM removed."""
+    with open_bytes(path) as fh:
+        text = fh.read(1 << 16).decode("utf-8", errors="replace").lstrip("\ufeff")
+    lines = text.splitlines(keepends=True)
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the last line may be cut by the read
+    rows: list[tuple[str, ...]] = []
+    try:
+        for row in csv.reader(lines, delimiter=delimiter):
+            rows.append(tuple(row))
+            if len(rows) == HEAD_RECORDS:
+                break
+    except csv.Error:
+        pass
+    return tuple(rows)
+
+
+def _meta_cell(cell: str) -> dict[str, str]:
+    """A Qualtrics ImportId cell `{"ImportId":"QID1","timeZone":"America/Denver"}` as a dict ({} if not one)."""
+    try:
+        value = json.loads(cell)
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _padded(row: tuple[str, ...], width: int) -> list[str]:
+    return [*row[:width], *([""] * (width - len(row)))]
+
+
+def with_layout(plan: ReadPlan, layout: Layout) -> ReadPlan:
+    """The plan of a CSV/XLSX file whose header takes `layout.header_rows` records: the extra header records
+    are not data (not counted, not rejected; line numbers stay those of the file), columns are named by
+    `layout.name_row` (with continuation columns `<question> - <row 2>`), every header row's other cells and
+    each ImportId are aliases, and the ImportId row's `timeZone` is the file's zone."""
+    if layout == SINGLE_HEADER or plan.file_format not in ("csv", "xlsx"):
+        return plan
+    width = len(plan.columns)
+    rows = [_padded(r, width) for r in plan.head[: layout.header_rows]]
+    rows += [[""] * width] * (layout.header_rows - len(rows))
+    meta = [_meta_cell(c) for c in rows[layout.meta_row - 1]] if layout.meta_row else [{} for _ in range(width)]
+    named = rows[layout.name_row - 1]
+    names: list[str] = []
+    for i in range(width):
+        name = named[i].strip()
+        if layout.continuation and len(rows) > 1:
+            question = next((named[j].strip() for j in range(i, -1, -1) if named[j].strip()), "")
+            continued = i + 1 < width and not named[i + 1].strip() and bool(rows[1][i + 1].strip())
+            if (not name or continued) and question and rows[1][i].strip():
+                name = f"{question} - {rows[1][i].strip()}"
+        names.append(name or f"column_{i + 1}")
+    aliases = []
+    for i in range(width):
+        cells = [r[i].strip() for n, r in enumerate(rows, 1) if n != layout.meta_row] + [meta[i].get("ImportId", "")]
+        aliases.append(tuple(dict.fromkeys(c for c in cells if c and c != names[i])))
+    zone = next((m["timeZone"] for m in meta if m.get("timeZone")), None)
+    sql_names = [sql for _, sql in plan.columns]
+    skip = layout.header_rows
+    return replace(
+        plan,
+        relation=f"(select * from {plan.relation} where _line_number > {skip})",
+        columns=list(zip(names, sql_names, strict=True)),
+        raw_record=_json_object(list(zip(names, sql_names, strict=True))),
+        aliases=tuple(aliases),
+        header_lines=skip,
+        timezone=zone or plan.timezone,
+    )
+
+
 def _json_object(pairs: list[tuple[str, str]]) -> str:
     return "json_object(" + ", ".join(f"{quote_literal(k)}, {v}" for k, v in pairs) + ")::varchar"
 
@@ -125,6 +209,7 @@ def _csv_relation(read_path: Path, tag: str, *, encoding: str, file_format_name:
         encoding=encoding,
         delimiter=delimiter,
         file_format=file_format_name,
+        head=read_head(read_path, delimiter),
     )
 
 
@@ -186,6 +271,7 @@ def parquet_plan(path: Path, con: duckdb.DuckDBPyConnection, tmp_dir: Path, tag:
         malformed_reason="null",
         encoding="binary",
         file_format="parquet",
+        header_lines=0,
     )
 
 
@@ -308,6 +394,7 @@ def json_plan(path: Path, con: duckdb.DuckDBPyConnection, tmp_dir: Path, tag: st
         malformed_reason="'not a JSON object: ' || left(line, 200)",
         encoding=encoding,
         file_format="json",
+        header_lines=0,
     )
 
 
@@ -322,7 +409,7 @@ def plan_for(
     """How to read `path` as text columns. No header mapping here (see `ingestion.mapping.map_plan`);
     `source` is not used by the readers (kept for the mapper's profiles)."""
     fmt = file_format(path)
-    if fmt in ("csv", "csv.gz"):
+    if fmt in ("csv", "csv.gz", "tsv", "tsv.gz"):  # the delimiter is read from the header either way
         return csv_plan(path, tmp_dir, tag, options)
     if fmt == "parquet":
         return parquet_plan(path, con, tmp_dir, tag)

@@ -19,6 +19,8 @@ timestamp column, when empty, the typed value of another canonical timestamp plu
 | `strip_date_comma` | `5/4/2026, 9:05 AM` → `5/4/2026 9:05 AM` (Salesforce's locale format) |
 | `or_else` | the value, else the first non-empty input (per row) |
 | `abandoned_if_unanswered` | `abandoned` when input 1 (queued) is set and input 2 (answered) is not, else the value |
+| `leading_number` | an answer label `10 - Extremely likely` → `10` (SurveyMonkey answer text); others unchanged |
+| `language_code` | a locale tag `EN-GB`, `es_ES`, `FR` → its ISO 639-1 language, lower case (`en`, `es`, `fr`) |
 """
 
 from __future__ import annotations
@@ -98,6 +100,16 @@ def abandoned_if_unanswered(a: Args) -> str:
     return f"(case when {queued} is not null and {answered} is null then 'abandoned' else {a.value} end)"
 
 
+def leading_number(a: Args) -> str:
+    v = a.value
+    return f"coalesce(nullif(regexp_extract({v}, '^(\\d{{1,2}})\\s*-\\s*\\D', 1), ''), {v})"
+
+
+def language_code(a: Args) -> str:
+    v = a.value
+    return f"(case when regexp_full_match({v}, '[A-Za-z]{{2}}([-_].*)?') then lower(left({v}, 2)) else {v} end)"
+
+
 TRANSFORMS: dict[str, Callable[[Args], str]] = {
     "unix_seconds": unix_seconds,
     "day_fraction_seconds": day_fraction_seconds,
@@ -105,6 +117,8 @@ TRANSFORMS: dict[str, Callable[[Args], str]] = {
     "strip_date_comma": strip_date_comma,
     "or_else": or_else,
     "abandoned_if_unanswered": abandoned_if_unanswered,
+    "leading_number": leading_number,
+    "language_code": language_code,
 }
 # transforms whose result is ISO 8601 (never a numeric date): the date order of the column is decided on
 # its text before the transform

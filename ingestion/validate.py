@@ -185,6 +185,7 @@ class Mapped:
     null_tokens: tuple[str, ...] = NULL_TOKENS
     values: Mapping[str, Mapping[str, str]] | None = None  # canonical column → export value → canonical value
     derived_key: str | None = None  # canonical key derived from the mapped values (no id in the export)
+    checks: tuple[Check, ...] = ()  # the file's own row checks (e.g. Qualtrics' NPS group against the score)
     version: str | None = None  # SQL text of the record's version (e.g. LastUpdateTimestamp): the greatest wins
     derived: Mapping[str, str] | None = None  # canonical column → SQL over typed values `_v_*` (when empty)
 
@@ -233,7 +234,7 @@ def checked_sql(
         key_stage = f"select *, {derived_key_expr(source, mapped)} as {_t(source.key)} from "
     typed = [f"{typed_expr(c, _t(c.name), orders.get(c.name, 'dmy'))} as {_v(c.name)}" for c in source.columns]
     checks = [("malformed_record", "", "_malformed", malformed_reason)]
-    rows = [*(Check(*c) for c in checks), *row_checks(source, as_of)]
+    rows = [*(Check(*c) for c in checks), *row_checks(source, as_of), *mapped.checks]
     rejects = {c.name: value_reject(c, as_of) for c in source.columns if not c.row_level}
     rejects = {name: sql for name, sql in rejects.items() if sql is not None}
     out = [

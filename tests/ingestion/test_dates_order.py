@@ -117,7 +117,7 @@ def test_a_typeform_like_export_reads_month_first_from_a_day_above_12(landing, w
     logged = query(
         warehouse, "select date_order, profile, score_min, score_max, invitations from quality.ingestion_log"
     )
-    assert logged == [("mdy", "canonical", 3, 10, False)]
+    assert logged == [("mdy", "typeform", 3, 10, False)]  # detected from the header (contract 2.2)
 
 
 def test_a_column_mixing_both_orders_fails_the_file_naming_column_and_setting(landing, warehouse, put):
