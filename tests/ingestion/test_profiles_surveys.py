@@ -144,6 +144,9 @@ def test_every_survey_fixture_loads_with_its_profile_and_as_responses_only(vendo
     assert {r[0].removeprefix("surveys/"): r[1] for r in logged} == SURVEY_FILES
     assert all(r[2] is False and r[4] == 0 for r in logged), logged
     assert query(warehouse, "select count(*) from quality.rejected_values") == [(0,)]
+    rows = query(warehouse, "select distinct _file_name, source_profile, is_invitation from raw.surveys")
+    assert {r[0].removeprefix("surveys/"): r[1] for r in rows} == SURVEY_FILES
+    assert {r[2] for r in rows} == {False}
 
 
 @pytest.mark.parametrize(
@@ -219,7 +222,7 @@ def _qualtrics_with_group(put, group: str) -> None:
 
 def test_a_qualtrics_nps_group_that_contradicts_the_score_rejects_the_row(landing, warehouse, put):
     _qualtrics_with_group(put, "1")  # 1 = Detractor, the score is 9
-    report = ingest(landing, warehouse, as_of=AS_OF)
+    report = ingest(landing, warehouse, as_of=AS_OF, max_rejected_share=0.5)  # 1 of 8 rows: over the default 10 %
     assert report.ok, report.lines()
     rejected = query(warehouse, "select line_number, reason_code, field, reason from quality.rejected_rows")
     assert len(rejected) == 1
