@@ -68,7 +68,7 @@ def step_generate(work: Path, scale: str, seed: int) -> dict:
 
 
 def _settings(work: Path, warehouse: str):
-    from orchestration.settings import Settings
+    from nps.settings import Settings
 
     return Settings.from_env(env={}, landing_dir=work / "landing", warehouse_path=work / warehouse, as_of=AS_OF)
 

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import queries as q
-from orchestration.settings import Settings
+from nps.settings import Settings
 
 BANDS = (
     (-100, 0, "#fde2e1", "below 0"),

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.settings import Settings
+from nps.settings import Settings
 
 APP = Path(__file__).with_name("app.py")
 ROOT = APP.parents[1]

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.settings import DEFAULT_LOW_SAMPLE_THRESHOLD
+from nps.settings import DEFAULT_LOW_SAMPLE_THRESHOLD
 from publishing.nps_metrics import is_low_sample, nps_and_moe, nps_interval, pooled_interval, pooled_nps
 
 GRAINS = ("day", "week", "month", "quarter", "year")

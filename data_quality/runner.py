@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
     from great_expectations.data_context import AbstractDataContext
 
-    from orchestration.settings import Settings
+    from nps.settings import Settings
 
 DATASOURCE_NAME: Final[str] = "nps_warehouse"
 DATA_DOCS_SITE: Final[str] = "nps_data_docs"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import Settings
+from nps.settings import Settings
 
 EXPORT_COLUMNS = [
     "response_id",

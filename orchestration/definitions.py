@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
+from nps.settings import Settings
 from orchestration.assets.dbt import nps_dbt_assets
 from orchestration.assets.ingestion import ingestion_assets, ingestion_log, landing_specs
 from orchestration.assets.publish import published_marts
@@ -13,7 +14,6 @@ from orchestration.checks import build_quality_checks
 from orchestration.resources import NpsSettings, dbt_resource
 from orchestration.schedules import build_daily_schedule
 from orchestration.sensors import build_landing_sensor
-from orchestration.settings import Settings
 
 JOB_NAME = "nps_pipeline"
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from orchestration.settings import DEFAULT_LOW_SAMPLE_THRESHOLD, Settings
+from nps.settings import DEFAULT_LOW_SAMPLE_THRESHOLD, Settings
 from publishing.nps_metrics import is_low_sample, pooled_interval, pooled_nps
 
 DAGSTER_YAML = """# written by `nps run`: telemetry off, local storage under the data directory

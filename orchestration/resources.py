@@ -23,7 +23,7 @@ from packaging.version import Version
 from pydantic import PrivateAttr
 
 from ingestion.sources_file import load_sources_file
-from orchestration.settings import Settings
+from nps.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"

@@ -6,7 +6,7 @@ import os
 
 from dagster import DefaultScheduleStatus, JobDefinition, ScheduleDefinition
 
-from orchestration.settings import Settings
+from nps.settings import Settings
 
 DEFAULT_CRON = "0 6 * * *"
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.settings import Settings, parse_as_of
+from nps.settings import Settings, parse_as_of
 
 
 def test_defaults_follow_the_contract() -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from dashboard import queries as q
 from dashboard.launch import dashboard_env, streamlit_command
-from orchestration.settings import Settings
+from nps.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)")

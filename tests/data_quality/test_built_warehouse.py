@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from data_quality.runner import validate_warehouse
-from orchestration.settings import parse_as_of
+from nps.settings import parse_as_of
 
 
 @pytest.mark.slow

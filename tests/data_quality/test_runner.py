@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from data_quality.runner import ValidationReport, validate_command, validate_warehouse
-from orchestration.settings import Settings
+from nps.settings import Settings
 from tests.builds import rows
 from tests.data_quality.tiny_warehouse import AS_OF, build_tiny_warehouse, execute
 

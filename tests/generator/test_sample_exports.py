@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.sample_exports import generate_exports
-from orchestration.cli import app
+from nps.cli import app
 
 END = date(2026, 6, 30)
 

@@ -8,7 +8,7 @@ import duckdb
 from typer.testing import CliRunner
 
 from loop.followups import export_followups, read_followups
-from orchestration.cli import app
+from nps.cli import app
 
 
 def test_loop_statuses_match_the_baseline_recomputation(clean_built):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from nps.settings import Settings
 from orchestration.pipeline import RunSummary, run_pipeline
-from orchestration.settings import Settings
 from tests.builds import AS_OF
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from orchestration.cli import app
+from nps.cli import app
 
 RETAILER_SOURCES = """version: 1
 surveys:

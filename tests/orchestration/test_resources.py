@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from dagster_dbt import DbtCliResource
 
+from nps.settings import Settings
 from orchestration.resources import (
     DBT_EXECUTABLE,
     NpsSettings,
@@ -21,7 +22,6 @@ from orchestration.resources import (
     dbt_env,
     dbt_resource,
 )
-from orchestration.settings import Settings
 
 
 def test_dagster_dbt_still_calls_the_two_hooks_the_resource_overrides() -> None:

@@ -8,9 +8,9 @@ import time
 from dagster import RunRequest, SkipReason, build_sensor_context
 
 from landing.scan import scan_landing
+from nps.settings import Settings
 from orchestration.definitions import defs
 from orchestration.resources import NpsSettings
-from orchestration.settings import Settings
 
 
 def _evaluate(sensor, cursor, nps: NpsSettings):

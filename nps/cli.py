@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from orchestration.settings import Settings
+from nps.settings import Settings
 
 app = typer.Typer(
     name="nps",

@@ -1,0 +1,1 @@
+"""The `nps` command and the settings it resolves once per run."""
