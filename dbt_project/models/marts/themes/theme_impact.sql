@@ -41,7 +41,10 @@ final as (
             as nps_ci_high_95,
         {{ is_low_sample('theme_periods.responses') }} as is_low_sample,
         {{ nps('all_periods.promoters - theme_periods.promoters', 'all_periods.detractors - theme_periods.detractors',
-               'all_periods.responses - theme_periods.responses') }} as nps_without_theme
+               'all_periods.responses - theme_periods.responses') }} as nps_without_theme,
+        {{ nps('all_periods.promoters', 'all_periods.detractors', 'all_periods.responses') }}
+            - {{ nps('all_periods.promoters - theme_periods.promoters', 'all_periods.detractors - theme_periods.detractors',
+               'all_periods.responses - theme_periods.responses') }} as nps_points_lost
     from theme_periods
     inner join all_periods
         on theme_periods.period_grain = all_periods.period_grain
