@@ -69,7 +69,9 @@ final as (
         next_responses.next_responded_at,
         next_responses.next_nps_score,
         next_responses.next_nps_category,
-        next_responses.next_nps_category in ('passive', 'promoter') as is_recovered
+        next_responses.next_nps_category in ('passive', 'promoter') as is_recovered,
+        {{ as_of_timestamp() }} as status_judged_at,
+        {{ local_date('timed.followup_due_at') }} = {{ local_date(as_of_timestamp()) }} as is_due_today
     from timed
     left join contacts on timed.response_id = contacts.response_id
     left join next_responses on timed.response_id = next_responses.response_id

@@ -23,7 +23,13 @@ periods as (
         coalesce(responses.promoters, 0) as promoters,
         coalesce(responses.passives, 0) as passives,
         coalesce(responses.detractors, 0) as detractors,
-        coalesce(responses.responses, 0) as responses
+        coalesce(responses.responses, 0) as responses,
+        -- the period had not ended on the local day of NPS_AS_OF: its counts are still growing
+        case coalesce(responses.period_grain, invitations.period_grain)
+            {%- for grain in period_grains() %}
+            when '{{ grain }}' then cast({{ dbt.dateadd(grain, 1, 'coalesce(responses.period_start, invitations.period_start)') }} as date)
+            {%- endfor %}
+        end > {{ local_date(as_of_timestamp()) }} as is_partial_period
     from responses
     full outer join invitations
         on responses.period_grain = invitations.period_grain
@@ -35,6 +41,7 @@ periods as (
     'periods',
     extra_columns=['invitations', 'response_rate'],
     extra_metrics={'response_rate': 'case when invitations > 0 then 1.0 * invitations_responded / invitations end'},
+    trailing_columns=['is_partial_period'],
 ) }}
 
 select * from final
