@@ -58,7 +58,11 @@ def show_table(frame: pd.DataFrame, columns: list[str], key: str, height: int | 
             config[label] = st.column_config.DatetimeColumn(label, format="D MMM YYYY, HH:mm")
         elif column in ("responded_date", "period_start"):
             config[label] = st.column_config.DateColumn(label, format="D MMM YYYY")
-    st.dataframe(lb.humanise(frame, columns), hide_index=True, key=key, column_config=config, height=height or "auto")
+    shown = lb.humanise(frame, columns)
+    text = shown.select_dtypes(include=["object", "string"]).columns
+    shown[text] = shown[text].fillna("")  # an empty cell, never the word None
+    with st.container(key=f"table_{key}"):
+        st.dataframe(shown, hide_index=True, key=key, column_config=config, height=height or "auto")
 
 
 def as_of_text(moment: pd.Timestamp | None, tz: str) -> str:
@@ -134,13 +138,13 @@ def first_glance(latest: dict, filters: q.Filters, threshold: int) -> None:
     facts = [f"95 % interval {lb.interval(latest['nps_ci_low_95'], latest['nps_ci_high_95'])}"]
     facts.append(f"{lb.count(latest['responses'])} responses")
     if not latest["tested"]:
-        significance = "change not tested: the marts test all responses, one segment or one channel"
+        significance = "Change not tested: the marts test all responses, one segment or one channel"
     elif latest["nps_change"] is None:
-        significance = "no previous period with responses to compare"
+        significance = "No previous period with responses to compare"
     else:
         previous = lb.nps(latest["previous_nps"])
         significance = (
-            f"change {lb.change(latest['nps_change'])} from {previous}: "
+            f"Change {lb.change(latest['nps_change'])} from {previous}: "
             f"**{lb.significance(latest['nps_change_is_significant'], has_change=True)}**"
         )
     st.markdown(f"{significance}  \n{' · '.join(facts)}", help=None)
