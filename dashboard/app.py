@@ -96,10 +96,17 @@ def sidebar(path: Path, settings: Settings) -> q.Filters:
     else:
         start = end = starts[0]
     segments = st.sidebar.pills(
-        "Segment", fetch("dimension_values", path, "segment"), selection_mode="multi", key="segments"
+        "Segment",
+        fetch("dimension_values", path, "segment"),
+        selection_mode="multi",
+        key="segments",
     )
     channels = st.sidebar.pills(
-        "Survey channel", fetch("dimension_values", path, "channel"), selection_mode="multi", key="channels"
+        "Survey channel",
+        fetch("dimension_values", path, "channel"),
+        selection_mode="multi",
+        key="channels",
+        format_func=lb.value,
     )
     return q.Filters(grain=grain, start=start, end=end, segments=tuple(segments or ()), channels=tuple(channels or ()))
 
@@ -277,6 +284,8 @@ def breakdowns(path: Path, filters: q.Filters, threshold: int) -> None:
             empty_selection(filters)
             continue
         frame["sample"] = lb.sample(frame.is_low_sample, threshold)
+        if dimension == "channel":  # segments are shown as the CRM spells them
+            frame[dimension] = lb.values(frame[dimension])
         show_table(
             frame,
             [dimension, "nps", "nps_ci_low_95", "nps_ci_high_95", "responses", "sample", "promoters", "detractors"],
@@ -333,6 +342,7 @@ def close_the_loop(path: Path, filters: q.Filters, settings: Settings) -> None:
         frame["customer"] = (frame.first_name.fillna("") + " " + frame.last_name.fillna("")).str.strip()
         frame["customer"] = frame.customer.where(frame.customer != "", frame.customer_id.fillna("unknown customer"))
         frame["loop_status"] = frame.loop_status.map(lb.STATUSES)
+        frame["channel"] = lb.values(frame.channel)
         show_table(
             frame.head(WORK_LIST_ROWS),
             [
@@ -382,6 +392,9 @@ def performance_table(frame: pd.DataFrame, keys: list[str], key: str, threshold:
     elif sort == SORTS[2]:
         frame = frame.sort_values("calls_handled", ascending=False)
     frame["sample"] = lb.sample(frame.is_low_sample, threshold)
+    for column in ("queue", "channel"):
+        if column in frame:
+            frame[column] = lb.values(frame[column])
     frame["aht_minutes"] = frame.aht_seconds / 60.0
     frame["repeat_contact_pct"] = 100.0 * frame.repeat_contact_rate
     show_table(
@@ -433,7 +446,7 @@ def theme_chart(ranked: pd.DataFrame, threshold: int) -> None:
     figure = go.Figure(
         go.Bar(
             x=shown.nps_points_lost,
-            y=shown.theme,
+            y=lb.values(shown.theme),
             orientation="h",
             marker={
                 "color": np.where(shown.nps_points_lost > 0, "#c62828", "#2e7d32"),
@@ -480,11 +493,12 @@ def themes(path: Path, filters: q.Filters, threshold: int) -> None:
     else:
         theme_chart(ranked, threshold)
         ranked["sample"] = lb.sample(ranked.is_low_sample, threshold)
+        ranked["theme_label"] = lb.values(ranked.theme)
         ranked["detractor_share_pct"] = 100.0 * ranked.detractor_share
         show_table(
             ranked,
             [
-                "theme",
+                "theme_label",
                 "nps_points_lost",
                 "mentions",
                 "nps_with_theme",
@@ -503,11 +517,12 @@ def themes(path: Path, filters: q.Filters, threshold: int) -> None:
         )
     if ranked.empty:
         return
-    theme = st.selectbox("Example comments for", list(ranked.theme), key="theme_examples")
+    theme = st.selectbox("Example comments for", list(ranked.theme), key="theme_examples", format_func=lb.value)
     examples = fetch("example_comments", path, theme, filters, chosen)
     if examples.empty:
-        st.info(f"No '{theme}' comment for {', '.join(filters.segments + filters.channels)} in this period.")
+        st.info(f"No '{lb.value(theme)}' comment for {selection_text(filters)} in this period.")
     else:
+        examples["channel"] = lb.values(examples.channel)
         show_table(examples, ["nps_score", "nps_comment", "segment", "channel", "responded_date"], key="examples")
 
 

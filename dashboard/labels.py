@@ -28,6 +28,7 @@ COLUMNS = {
     "aht_minutes": "Avg handle time (min)",
     "repeat_contact_pct": "Repeat contacts (%)",
     "theme": "Theme",
+    "theme_label": "Theme",
     "mentions": "Mentions",
     "detractor_share_pct": "Share of detractors (%)",
     "nps_with_theme": "NPS with the theme",
@@ -53,6 +54,7 @@ STATUSES = {
     "closed_within_sla": "Closed within SLA",
     "closed_late": "Closed late",
 }
+VALUES = {"in_app": "in-app", "sms": "SMS"}  # data values whose plain spelling differs (others: _ → space)
 GRAINS = {"day": "Day", "week": "Week", "month": "Month", "quarter": "Quarter", "year": "Year"}
 NUMBER_FORMATS = {  # printf formats of st.column_config.NumberColumn, by column
     "nps": "%+.1f",
@@ -74,6 +76,17 @@ NUMBER_FORMATS = {  # printf formats of st.column_config.NumberColumn, by column
     "age_days": "%d",
 }
 DASH = "–"
+
+
+def value(text: object) -> str:
+    """A data value (channel, theme, queue) as people write it: `in-app`, `wait time`."""
+    if missing(text):
+        return ""
+    return VALUES.get(str(text), str(text).replace("_", " "))
+
+
+def values(column: pd.Series) -> pd.Series:
+    return column.map(value)
 
 
 def missing(value: object) -> bool:

@@ -169,33 +169,64 @@ def headline(path: Path, filters: Filters) -> dict:
     }
 
 
+STEPS = {"day": "1 day", "week": "7 days", "month": "1 month", "quarter": "3 months", "year": "1 year"}
+
+
+def _calendar(filters: Filters) -> tuple[str, list]:
+    """SQL CTE `calendar`: every period of the grain from the first to the last published one in the range, so a
+    period nobody answered in is a row (a gap), never skipped (a bridged line)."""
+    range_where, range_params = Filters(start=filters.start, end=filters.end).where("period_start")
+    return (
+        f"""bounds as (
+                select min(period_start) as first_start, max(period_start) as last_start from marts.nps_by_period
+                where period_grain = ? and {range_where}
+            ),
+            calendar as (
+                select cast(unnest(generate_series(first_start, last_start, interval '{STEPS[filters.grain]}'))
+                            as date) as period_start
+                from bounds where first_start is not null
+            ),
+            marked as (
+                select c.period_start, p.* exclude (period_start)
+                from calendar c
+                left join (select * from marts.nps_by_period where period_grain = ?) p using (period_start)
+            )""",
+        [filters.grain, *range_params, filters.grain],
+    )
+
+
 def trend(path: Path, filters: Filters, low_sample_threshold: int = DEFAULT_LOW_SAMPLE_THRESHOLD) -> pd.DataFrame:
     """NPS per period of the chosen grain with its interval, low-sample and partial-period marks; a period
     without responses keeps its row (NPS null: a gap in the chart, never a bridged line). Without segment or
     channel filters every figure is the mart's (nps_by_period); with them, pooled from the selection's counts."""
-    range_where, range_params = Filters(start=filters.start, end=filters.end).where("period_start")
+    calendar, calendar_params = _calendar(filters)
     if not filters.by_group:
         return query(
             path,
-            f"""select period_start, responses, promoters, passives, detractors, nps, nps_moe_95, nps_ci_low_95,
-                       nps_ci_high_95, is_low_sample, is_partial_period
-                from marts.nps_by_period where period_grain = ? and {range_where} order by period_start""",
-            [filters.grain, *range_params],
+            f"""with {calendar}
+                select period_start, coalesce(responses, 0) as responses, coalesce(promoters, 0) as promoters,
+                       coalesce(passives, 0) as passives, coalesce(detractors, 0) as detractors, nps, nps_moe_95,
+                       nps_ci_low_95, nps_ci_high_95,
+                       coalesce(is_low_sample, true) as is_low_sample,  -- a period absent from the mart: no responses
+                       coalesce(is_partial_period, false) as is_partial_period
+                from marked order by period_start""",
+            calendar_params,
         )
     period = f"cast(date_trunc('{filters.grain}', responded_date) as date)"
     where, params = filters.where(period)
     frame = query(
         path,
-        f"""with selected as (
+        f"""with {calendar},
+            selected as (
                 select {period} as period_start, {COUNTS} from marts.fct_survey_responses
                 where has_response and {where} group by 1
             )
-            select p.period_start, coalesce(s.responses, 0) as responses, coalesce(s.promoters, 0) as promoters,
-                   coalesce(s.passives, 0) as passives, coalesce(s.detractors, 0) as detractors, p.is_partial_period
-            from marts.nps_by_period p left join selected s using (period_start)
-            where p.period_grain = ? and {range_where.replace("period_start", "p.period_start")}
-            order by p.period_start""",
-        [*params, filters.grain, *range_params],
+            select m.period_start, coalesce(s.responses, 0) as responses, coalesce(s.promoters, 0) as promoters,
+                   coalesce(s.passives, 0) as passives, coalesce(s.detractors, 0) as detractors,
+                   coalesce(m.is_partial_period, false) as is_partial_period
+            from marked m left join selected s using (period_start)
+            order by m.period_start""",
+        [*calendar_params, *params],
     )
     return _with_nps(frame, low_sample_threshold)
 

@@ -244,7 +244,7 @@ def test_the_work_list_follows_the_segment_and_status_filters(app, published):
     [(n,)] = sql(
         published, "select count(*) from marts.close_the_loop where segment = 'smb' and loop_status = 'overdue'"
     )
-    assert len(work) == n and set(work.Segment) == {"smb"}
+    assert len(work) == n and set(work.Segment) == {"smb"}  # segments are shown as the CRM spells them
     assert "the period range does not" in text(app)
 
 
@@ -364,7 +364,7 @@ def test_themes_of_the_latest_complete_month_by_nps_points_lost_without_other(ap
         "and theme <> 'other' order by nps_points_lost desc",
         [MAY],
     )
-    assert list(zip(themes.Theme, themes["NPS points lost"], strict=True)) == [tuple(r) for r in expected]
+    assert list(zip(themes.Theme, themes["NPS points lost"], strict=True)) == [(lb.value(t), v) for t, v in expected]
     assert "other" not in set(themes.Theme)
     assert "match no theme ('other')" in text(app)
     assert "Theme figures cover all segments and survey channels" in text(app)
@@ -435,3 +435,13 @@ def test_the_low_sample_threshold_comes_from_the_settings(published, monkeypatch
     at = run(published, monkeypatch, NPS_LOW_SAMPLE_THRESHOLD="100000")
     assert (table(at, "by_segment").Sample == "low sample (< 100000)").all()
     assert (table(at, "agents").Sample == "low sample (< 100000)").all()
+
+
+def test_a_day_without_responses_is_a_gap_in_the_trend_not_a_bridged_line(published):
+    days = q.periods(published, "day")
+    frame = q.trend(published, q.Filters(grain="day", start=days[-60], end=days[-1]))
+    starts = [pd.Timestamp(d).date() for d in frame.period_start]
+    assert starts == [days[-60] + pd.Timedelta(days=i) for i in range((days[-1] - days[-60]).days + 1)]
+    missing = frame[~pd.Series(starts).isin(days[-60:]).to_numpy()]
+    assert len(missing) > 0  # the tiny build has days nobody answered in
+    assert missing.nps.isna().all() and (missing.responses == 0).all()
