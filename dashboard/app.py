@@ -30,6 +30,7 @@ AGE_CHOICES = {"any age": None, "last 7 days": 7, "last 30 days": 30, "last 90 d
 SORTS = ("NPS, lowest first", "NPS, highest first", "Calls handled")
 WORK_LIST_ROWS = 500  # rows shown; the CSV holds the whole filtered list
 PHONE_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 @media (max-width: 640px) {
   h1 { font-size: 1.6rem !important; padding-top: 0 !important; }
   [data-testid="stMetricValue"] { font-size: 1.8rem !important; }
