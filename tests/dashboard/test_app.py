@@ -294,34 +294,31 @@ def agent_calls(path, first: date, after: date) -> dict:
     )
 
 
-def test_contact_centre_pools_agents_over_the_whole_months_of_the_range(app, published):
-    starts = q.periods(published, "month")[-12:]
-    agents = table(app, "agents")
-    assert dict(zip(agents["Agent id"], agents["Calls handled"], strict=True)) == agent_calls(
-        published, starts[0], date(2026, 7, 1)
-    )
-
-
-def test_at_quarter_grain_the_agents_count_every_month_of_the_quarters(app, published):
-    app.sidebar.radio(key="grain").set_value("quarter")
+@pytest.mark.parametrize(
+    ("grain", "default_start"),
+    [("month", -12), ("quarter", 0), ("day", -12)],  # the sidebar's default ranges
+)
+def test_contact_centre_pools_agents_over_the_whole_months_covering_the_range(app, published, grain, default_start):
+    """At quarter grain every month of the quarters counts (not only their first); at day grain, the month
+    holding the days."""
+    app.sidebar.radio(key="grain").set_value(grain)
     rerun(app)
-    quarters = q.periods(published, "quarter")
-    agents = table(app, "agents")
-    assert dict(zip(agents["Agent id"], agents["Calls handled"], strict=True)) == agent_calls(
-        published, quarters[0], date(2026, 7, 1)
-    )
-
-
-def test_at_day_grain_the_agents_are_those_of_the_months_holding_the_days(app, published):
-    app.sidebar.radio(key="grain").set_value("day")
-    rerun(app)
-    days = q.periods(published, "day")[-12:]
+    first = q.periods(published, grain)[default_start].replace(day=1)
     agents = table(app, "agents")
     assert len(agents) > 0
-    assert dict(zip(agents["Agent id"], agents["Calls handled"], strict=True)) == agent_calls(
-        published, days[0].replace(day=1), date(2026, 7, 1)
-    )
-    assert "whole months that hold the selected days or weeks" in text(app)
+    shown = dict(zip(agents["Agent id"], agents["Calls handled"], strict=True))
+    assert shown == agent_calls(published, first, date(2026, 7, 1))
+    assert ("whole months that hold the selected days or weeks" in text(app)) == (grain == "day")
+
+
+def test_one_period_selected_narrows_agents_and_themes_to_it(app, published):
+    app.sidebar.select_slider(key="range_month").set_value((MAY, MAY))
+    rerun(app)
+    agents = table(app, "agents")
+    assert dict(zip(agents["Agent id"], agents["Calls handled"], strict=True)) == agent_calls(published, MAY, JUNE)
+    assert "Calls and post-call NPS of May 2026:" in text(app)
+    assert app.selectbox(key="theme_period_month").options == ["May 2026"]
+    assert_no_none_or_nan(app)
 
 
 def test_segment_filters_do_not_apply_to_agents_and_the_page_says_so(app):
@@ -366,6 +363,14 @@ def test_themes_of_the_latest_complete_month_by_nps_points_lost_without_other(ap
     )
     assert list(zip(themes.Theme, themes["NPS points lost"], strict=True)) == [(lb.value(t), v) for t, v in expected]
     assert "other" not in set(themes.Theme)
+    low = dict(
+        sql(
+            published,
+            "select theme, is_low_sample from marts.theme_impact where period_grain = 'month' and period_start = ?",
+            [MAY],
+        )
+    )
+    assert list(themes.Sample) == ["low sample (< 30)" if low[t] else "" for t, _ in expected]
     assert "match no theme ('other')" in text(app)
     assert "Theme figures cover all segments and survey channels" in text(app)
 
