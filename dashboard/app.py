@@ -155,7 +155,7 @@ def first_glance(latest: dict, filters: q.Filters, threshold: int) -> None:
             f"Change {lb.change(latest['nps_change'])} from {previous}: "
             f"**{lb.significance(latest['nps_change_is_significant'], has_change=True)}**"
         )
-    st.markdown(f"{significance}  \n{' · '.join(facts)}", help=None)
+    st.markdown(f"{significance}  \n{' · '.join(facts)}")
     if latest["is_low_sample"]:
         st.warning(
             f"Low sample in {when}: {latest['responses']} responses (< {threshold}). The NPS lies somewhere in "
@@ -420,9 +420,10 @@ def contact_centre(path: Path, filters: q.Filters, threshold: int) -> None:
     if first is None or after is None:
         st.info("No periods published yet.")
         return
-    last = (pd.Timestamp(after) - pd.Timedelta(days=1)).date()
-    months = lb.period(first, "month") if first == last.replace(day=1) else f"{lb.period(first, 'month')} – "
-    months += "" if first == last.replace(day=1) else lb.period(last.replace(day=1), "month")
+    last = (after - timedelta(days=1)).replace(day=1)
+    months = lb.period(first, "month")
+    if last != first:
+        months += f" – {lb.period(last, 'month')}"
     within = " that hold the selected days or weeks" if filters.grain in ("day", "week") else ""
     st.caption(
         f"Calls and post-call NPS of {months}: the contact-centre marts are monthly, so whole months{within}. "
