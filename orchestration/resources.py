@@ -9,7 +9,7 @@ environment of the dbt child process only (`dbt_cli_for`).
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import sys
 from collections.abc import Mapping
 from functools import cache, cached_property
@@ -28,6 +28,12 @@ from nps.settings import Settings
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+DBT_CHILD = Path(__file__).resolve().parent / "dbt_child.py"  # starts dbt so that it ends with its parent
+LAUNCHER_FLAGS = ["-I", "-S"]  # the launcher needs only the standard library: isolated, no site-packages
+# dbt.log (in the run's dbt target folder) rolls over at this size and dbt keeps 5 rolled files (dbt_common's
+# RotatingFileHandler): at most 6 x 2 MiB. Debug level kept: the SQL of a failed model is what one looks for.
+DBT_LOG_FILE_MAX_BYTES = 2 * 1024 * 1024
+DBT_LOG_OPTIONS = ["--log-file-max-bytes", str(DBT_LOG_FILE_MAX_BYTES)]
 
 
 def prepare_manifest(project: DbtProject) -> None:
@@ -90,25 +96,31 @@ def dbt_resource() -> DbtCliResource:
 
 
 def dbt_cli_for(cli: DbtCliResource, env: Mapping[str, str]) -> DbtCliResource:
-    """`cli` whose dbt child process also gets `env` (added to the inherited environment).
+    """`cli` whose dbt child process gets `env` (added to the inherited environment), ends with this process,
+    and keeps its log file bounded (`DBT_LOG_OPTIONS`).
 
-    dagster-dbt 0.29 builds the child's environment from `os.environ` and takes no `env` argument, so the
-    variables are handed over by the POSIX `env` program placed before the dbt executable (its
-    `NAME=value` arguments set them for that one process): nothing is written to this process's environment.
+    dagster-dbt 0.29 starts dbt with `subprocess.Popen` and takes no `env`, `start_new_session` or `preexec_fn`,
+    so a small launcher is placed before the dbt executable (`orchestration/dbt_child.py`, standard library
+    only): it starts a new session, asks the kernel to SIGTERM dbt when this process dies (SIGKILL included),
+    sets the variables and `exec`s dbt, which keeps the launcher's process id. Call it in the process (and
+    thread) that then runs the dbt command: that process is the parent dbt watches. Nothing is written to this
+    process's environment.
     """
-    program = shutil.which("env")
-    if program is None:
-        raise RuntimeError("the `env` program is needed to pass settings to the dbt process")
     return type(cli)(
         project_dir=cli.project_dir,
         profiles_dir=cli.profiles_dir,
         profile=cli.profile,
         target=cli.target,
         state_path=cli.state_path,
-        dbt_executable=program,
+        dbt_executable=sys.executable,
         global_config_flags=[
+            *LAUNCHER_FLAGS,
+            str(DBT_CHILD),
+            str(os.getpid()),
             *(f"{name}={value}" for name, value in env.items()),
+            "--",
             cli.dbt_executable,
+            *DBT_LOG_OPTIONS,
             *cli.global_config_flags,
         ],
     )
