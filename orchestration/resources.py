@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache, cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -23,7 +24,7 @@ from packaging.version import Version
 from pydantic import PrivateAttr
 
 from ingestion.sources_file import load_sources_file
-from nps.settings import Settings
+from nps.settings import DEFAULT_KEEP_RUNS, Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -82,6 +83,25 @@ class ProjectDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Any) -> Any:
         return None
+
+    def cli(self, args: Sequence[str], *, target_path: Path | None = None, **kwargs: Any) -> Any:
+        """dagster-dbt's `cli`; a given target folder first loses the per-node SQL of the previous command
+        (`clear_node_artifacts`), so it holds one command's artefacts, not every model that ever existed."""
+        if target_path is not None:
+            clear_node_artifacts(Path(target_path))
+        return super().cli(args, target_path=target_path, **kwargs)
+
+
+NODE_ARTIFACT_FOLDERS = ("compiled", "run")  # per-node SQL dbt writes; everything else it replaces file by file
+
+
+def clear_node_artifacts(target: Path) -> None:
+    """Remove the per-node SQL folders of a dbt target folder. dbt rewrites the ones of the nodes it runs; a
+    model renamed or deleted would otherwise leave its files forever. `manifest.json`, `run_results.json` and
+    `partial_parse.msgpack` are replaced by each command (partial parsing keeps working); `dbt.log` rolls over
+    (`DBT_LOG_OPTIONS`)."""
+    for name in NODE_ARTIFACT_FOLDERS:
+        shutil.rmtree(target / name, ignore_errors=True)
 
 
 def project_dbt_cli(project: DbtProject) -> DbtCliResource:
@@ -166,6 +186,7 @@ class NpsSettings(ConfigurableResource):
     orphan_max_share: float
     max_rejected_share: float
     file_settle_seconds: float
+    keep_runs: int = DEFAULT_KEEP_RUNS
 
     _pinned: Settings | None = PrivateAttr(default=None)
 
@@ -193,6 +214,7 @@ class NpsSettings(ConfigurableResource):
             orphan_max_share=self.orphan_max_share,
             max_rejected_share=self.max_rejected_share,
             file_settle_seconds=self.file_settle_seconds,
+            keep_runs=self.keep_runs,
         )
 
     def get(self) -> Settings:
@@ -218,4 +240,5 @@ def config_of(settings: Settings) -> dict[str, object]:
         "orphan_max_share": settings.orphan_max_share,
         "max_rejected_share": settings.max_rejected_share,
         "file_settle_seconds": settings.file_settle_seconds,
+        "keep_runs": settings.keep_runs,
     }
