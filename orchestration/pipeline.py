@@ -31,6 +31,7 @@ retention:
   sensor:
     purge_after_days:
       skipped: 1
+      started: 30
       success: 30
       failure: 30
 """
