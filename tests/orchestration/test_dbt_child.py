@@ -10,7 +10,8 @@ import sys
 import textwrap
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,23 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> obje
     raise AssertionError(f"{what}: not within {timeout} s")
 
 
+@contextmanager
+def reaped(parent: subprocess.Popen, marker: str) -> Iterator[None]:
+    """Whatever the test's outcome, nothing it started is left running."""
+    try:
+        yield
+    finally:
+        parent.kill()
+        for pid in processes_with(marker):
+            os.kill(pid, signal.SIGKILL)
+
+
+def signal_and_expect_no_child(parent: subprocess.Popen, marker: str, sig: signal.Signals, within: float) -> None:
+    parent.send_signal(sig)
+    parent.wait(timeout=60)
+    wait_for(lambda: not processes_with(marker), within, f"no dbt process left after {sig.name} of its parent")
+
+
 def test_the_launcher_arguments_split_into_parent_variables_and_command():
     assert split_arguments(["42", "A=1", "B=x=y", "--", "/bin/dbt", "build", "--vars", "{}"]) == (
         42,
@@ -78,17 +96,11 @@ def test_a_dbt_child_ends_when_the_process_that_started_it_is_killed(tmp_path, s
         [sys.executable, "-c", textwrap.dedent(PARENT), str(fake_dbt), marker.split("=")[1], str(tmp_path / "t")],
         cwd=PROJECT_ROOT,
     )
-    try:
+    with reaped(parent, marker):
         (child,) = wait_for(lambda: processes_with(marker), 60, "the dbt stand-in started")
         assert os.getsid(child) == child  # its own session and process group
         assert os.getpgid(child) != os.getpgid(parent.pid)
-        parent.send_signal(sig)
-        parent.wait(timeout=30)
-        wait_for(lambda: not processes_with(marker), 10, f"the dbt child ended after {sig.name} of its parent")
-    finally:
-        parent.kill()
-        for pid in processes_with(marker):
-            os.kill(pid, signal.SIGKILL)
+        signal_and_expect_no_child(parent, marker, sig, within=10)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
@@ -105,12 +117,6 @@ def test_killing_nps_run_while_dbt_builds_leaves_no_dbt_process(messy_landing, t
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    try:
+    with reaped(run, marker):
         wait_for(lambda: processes_with(marker), 600, "dbt started by nps run")  # slow only on a loaded machine
-        run.send_signal(sig)
-        run.wait(timeout=60)
-        wait_for(lambda: not processes_with(marker), 30, f"no dbt process left after {sig.name} of nps run")
-    finally:
-        run.kill()
-        for pid in processes_with(marker):
-            os.kill(pid, signal.SIGKILL)
+        signal_and_expect_no_child(run, marker, sig, within=30)
