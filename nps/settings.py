@@ -24,6 +24,7 @@ DEFAULT_LOW_SAMPLE_THRESHOLD = 30
 DEFAULT_ORPHAN_MAX_SHARE = 0.05
 DEFAULT_MAX_REJECTED_SHARE = 0.10
 DEFAULT_FILE_SETTLE_SECONDS = 0.0
+DEFAULT_KEEP_RUNS = 20  # finished Dagster runs kept (records, event logs, compute logs); older ones deleted
 
 # setting → environment variable (contract section 1)
 ENV_VARS: dict[str, str] = {
@@ -40,6 +41,7 @@ ENV_VARS: dict[str, str] = {
     "orphan_max_share": "NPS_ORPHAN_MAX_SHARE",
     "max_rejected_share": "NPS_MAX_REJECTED_SHARE",
     "file_settle_seconds": "NPS_FILE_SETTLE_SECONDS",
+    "keep_runs": "NPS_KEEP_RUNS",
 }
 
 
@@ -73,6 +75,7 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "orphan_max_share": float,
     "max_rejected_share": float,
     "file_settle_seconds": float,
+    "keep_runs": int,
     "as_of": _as_of,
 }
 
@@ -92,6 +95,7 @@ class Settings:
     orphan_max_share: float = DEFAULT_ORPHAN_MAX_SHARE
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE
     file_settle_seconds: float = DEFAULT_FILE_SETTLE_SECONDS
+    keep_runs: int = DEFAULT_KEEP_RUNS  # Dagster run history kept after each run (NPS_KEEP_RUNS)
 
     def __post_init__(self) -> None:
         if self.sources_file is None:
@@ -164,6 +168,8 @@ class Settings:
         for name in ("orphan_max_share", "max_rejected_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} ({ENV_VARS[name]}) must be within 0..1, got {getattr(self, name)}")
+        if self.keep_runs < 1:
+            raise ValueError(f"keep_runs ({ENV_VARS['keep_runs']}) must be at least 1, got {self.keep_runs}")
         if self.file_settle_seconds < 0:
             raise ValueError(
                 f"file_settle_seconds ({ENV_VARS['file_settle_seconds']}) must be >= 0, got {self.file_settle_seconds}"

@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -14,9 +15,25 @@ import duckdb
 from nps.settings import DEFAULT_LOW_SAMPLE_THRESHOLD, Settings
 from publishing.nps_metrics import is_low_sample, pooled_interval, pooled_nps
 
-DAGSTER_YAML = """# written by `nps run`: telemetry off, local storage under the data directory
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
+
+DAGSTER_YAML_HEADER = "# written by `nps run`"
+DAGSTER_YAML = f"""{DAGSTER_YAML_HEADER}: telemetry off, local storage under the data directory, bounded history.
+# Runs: `nps run` keeps the newest NPS_KEEP_RUNS finished runs (records, event logs, compute logs) and deletes
+# the rest (`prune_runs`). Ticks of the schedule and the sensor are purged by the daemon (`dagster dev`) after
+# the days below. Edit this file freely: once its first line is changed, `nps run` never rewrites it.
 telemetry:
   enabled: false
+retention:
+  schedule:
+    purge_after_days: 30
+  sensor:
+    purge_after_days:
+      skipped: 1
+      started: 30
+      success: 30
+      failure: 30
 """
 
 
@@ -59,9 +76,40 @@ def dagster_home(settings: Settings, home: Path | None = None) -> Path:
     home = Path(home or os.environ.get("DAGSTER_HOME") or settings.data_dir.resolve() / "dagster_home")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
+    if not config.exists() or is_stale_generated_config(config.read_text()):
         config.write_text(DAGSTER_YAML)
     return home
+
+
+def is_stale_generated_config(text: str) -> bool:
+    """A dagster.yaml an older `nps run` wrote (its header line, other content): rewritten with the current
+    settings. One whose first line a person changed is theirs and never rewritten."""
+    return text.startswith(DAGSTER_YAML_HEADER) and text != DAGSTER_YAML
+
+
+def prune_runs(instance: DagsterInstance, keep: int) -> list[str]:
+    """Delete all but the newest `keep` finished runs of `instance`: the run record and its events (Dagster's
+    `delete_run`), the per-run event-log file SQLite storage keeps (which `delete_run` empties but leaves), and
+    the run's compute logs. Runs not finished (another process may be executing them) are never touched.
+    Returns the deleted run ids."""
+    from dagster import RunsFilter
+    from dagster._core.storage.dagster_run import FINISHED_STATUSES
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+    from dagster._core.storage.local_compute_log_manager import LocalComputeLogManager
+
+    old = instance.get_run_records(filters=RunsFilter(statuses=FINISHED_STATUSES), order_by="create_timestamp")[keep:]
+    deleted = []
+    for record in old:
+        run_id = record.dagster_run.run_id
+        instance.delete_run(run_id)
+        if isinstance(instance.event_log_storage, SqliteEventLogStorage):
+            shard = Path(instance.event_log_storage.path_for_shard(run_id))
+            for path in (shard, shard.with_name(shard.name + "-wal"), shard.with_name(shard.name + "-shm")):
+                path.unlink(missing_ok=True)
+        if isinstance(instance.compute_log_manager, LocalComputeLogManager):
+            instance.compute_log_manager.delete_logs(prefix=[run_id])
+        deleted.append(run_id)
+    return deleted
 
 
 def summarise(result, as_of: datetime | None = None) -> RunSummary:
@@ -122,7 +170,9 @@ def run_pipeline(settings: Settings, log_level: str = "INFO", dagster_home_dir: 
     }
     with DagsterInstance.from_config(str(dagster_home(settings, dagster_home_dir))) as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
-    return summarise(result, settings.as_of)
+        summary = summarise(result, settings.as_of)
+        prune_runs(instance, settings.keep_runs)
+    return summary
 
 
 def run_command(settings: Settings) -> int:

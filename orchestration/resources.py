@@ -9,9 +9,10 @@ environment of the dbt child process only (`dbt_cli_for`).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache, cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -23,11 +24,17 @@ from packaging.version import Version
 from pydantic import PrivateAttr
 
 from ingestion.sources_file import load_sources_file
-from nps.settings import Settings
+from nps.settings import DEFAULT_KEEP_RUNS, Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+DBT_CHILD = Path(__file__).resolve().parent / "dbt_child.py"  # starts dbt so that it ends with its parent
+LAUNCHER_FLAGS = ["-I", "-S"]  # the launcher needs only the standard library: isolated, no site-packages
+# dbt.log (in the run's dbt target folder) rolls over at this size and dbt keeps 5 rolled files (dbt_common's
+# RotatingFileHandler): at most 6 x 2 MiB. Debug level kept: the SQL of a failed model is what one looks for.
+DBT_LOG_FILE_MAX_BYTES = 2 * 1024 * 1024
+DBT_LOG_OPTIONS = ["--log-file-max-bytes", str(DBT_LOG_FILE_MAX_BYTES)]
 
 
 def prepare_manifest(project: DbtProject) -> None:
@@ -77,6 +84,25 @@ class ProjectDbtCliResource(DbtCliResource):
     def _initialize_dbt_core_adapter(self, args: Any) -> Any:
         return None
 
+    def cli(self, args: Sequence[str], *, target_path: Path | None = None, **kwargs: Any) -> Any:
+        """dagster-dbt's `cli`; a given target folder first loses the per-node SQL of the previous command
+        (`clear_node_artifacts`), so it holds one command's artefacts, not every model that ever existed."""
+        if target_path is not None:
+            clear_node_artifacts(Path(target_path))
+        return super().cli(args, target_path=target_path, **kwargs)
+
+
+NODE_ARTIFACT_FOLDERS = ("compiled", "run")  # per-node SQL dbt writes; everything else it replaces file by file
+
+
+def clear_node_artifacts(target: Path) -> None:
+    """Remove the per-node SQL folders of a dbt target folder. dbt rewrites the ones of the nodes it runs; a
+    model renamed or deleted would otherwise leave its files forever. `manifest.json`, `run_results.json` and
+    `partial_parse.msgpack` are replaced by each command (partial parsing keeps working); `dbt.log` rolls over
+    (`DBT_LOG_OPTIONS`)."""
+    for name in NODE_ARTIFACT_FOLDERS:
+        shutil.rmtree(target / name, ignore_errors=True)
+
 
 def project_dbt_cli(project: DbtProject) -> DbtCliResource:
     """The dbt CLI for `project` with this repository's profiles and the venv's dbt executable."""
@@ -90,25 +116,31 @@ def dbt_resource() -> DbtCliResource:
 
 
 def dbt_cli_for(cli: DbtCliResource, env: Mapping[str, str]) -> DbtCliResource:
-    """`cli` whose dbt child process also gets `env` (added to the inherited environment).
+    """`cli` whose dbt child process gets `env` (added to the inherited environment), ends with this process,
+    and keeps its log file bounded (`DBT_LOG_OPTIONS`).
 
-    dagster-dbt 0.29 builds the child's environment from `os.environ` and takes no `env` argument, so the
-    variables are handed over by the POSIX `env` program placed before the dbt executable (its
-    `NAME=value` arguments set them for that one process): nothing is written to this process's environment.
+    dagster-dbt 0.29 starts dbt with `subprocess.Popen` and takes no `env`, `start_new_session` or `preexec_fn`,
+    so a small launcher is placed before the dbt executable (`orchestration/dbt_child.py`, standard library
+    only): it starts a new session, asks the kernel to SIGTERM dbt when this process dies (SIGKILL included),
+    sets the variables and `exec`s dbt, which keeps the launcher's process id. Call it in the process (and
+    thread) that then runs the dbt command: that process is the parent dbt watches. Nothing is written to this
+    process's environment.
     """
-    program = shutil.which("env")
-    if program is None:
-        raise RuntimeError("the `env` program is needed to pass settings to the dbt process")
     return type(cli)(
         project_dir=cli.project_dir,
         profiles_dir=cli.profiles_dir,
         profile=cli.profile,
         target=cli.target,
         state_path=cli.state_path,
-        dbt_executable=program,
+        dbt_executable=sys.executable,
         global_config_flags=[
+            *LAUNCHER_FLAGS,
+            str(DBT_CHILD),
+            str(os.getpid()),
             *(f"{name}={value}" for name, value in env.items()),
+            "--",
             cli.dbt_executable,
+            *DBT_LOG_OPTIONS,
             *cli.global_config_flags,
         ],
     )
@@ -154,6 +186,7 @@ class NpsSettings(ConfigurableResource):
     orphan_max_share: float
     max_rejected_share: float
     file_settle_seconds: float
+    keep_runs: int = DEFAULT_KEEP_RUNS
 
     _pinned: Settings | None = PrivateAttr(default=None)
 
@@ -181,6 +214,7 @@ class NpsSettings(ConfigurableResource):
             orphan_max_share=self.orphan_max_share,
             max_rejected_share=self.max_rejected_share,
             file_settle_seconds=self.file_settle_seconds,
+            keep_runs=self.keep_runs,
         )
 
     def get(self) -> Settings:
@@ -206,4 +240,5 @@ def config_of(settings: Settings) -> dict[str, object]:
         "orphan_max_share": settings.orphan_max_share,
         "max_rejected_share": settings.max_rejected_share,
         "file_settle_seconds": settings.file_settle_seconds,
+        "keep_runs": settings.keep_runs,
     }

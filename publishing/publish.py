@@ -7,13 +7,24 @@ beside it): everything is written under a temporary name in the same folder and 
 The DuckDB file and the Parquet files are each swapped atomically, one file at a time: a reader that opens the
 DuckDB file sees one complete publish; a reader of several Parquet files may, for a few milliseconds, see one
 file of the new publish beside one of the previous publish.
+
+Temporaries are named `<prefix>tmp-<host>-<pid>-<random>`: `.nps_published.duckdb.tmp-…` (and its `.wal`),
+`marts/.tmp-…/` and the spill folder `.publish.tmp-…/`. A publish that is killed cannot remove its own, so every
+publish first removes the stale ones (`stale_temporaries`): those of this host whose process no longer runs,
+and any not modified for `STALE_AFTER_SECONDS`, whatever host wrote it (another machine sharing the folder,
+whose processes cannot be seen from here, or a pid reused since). A concurrent publisher's temporaries are
+therefore never touched while it runs: its process is alive and it writes them continuously.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
+import socket
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +32,9 @@ import duckdb
 
 STORAGE_VERSION = "v1.2.0"  # DuckDB 2.0 writes storage 69 by default, which 1.x clients and BI drivers refuse
 SCHEMA = "marts"
+STALE_AFTER_SECONDS = 6 * 3600  # untouched this long: stale whoever wrote it (a publish writes for seconds)
+# `tmp-<host>-<pid>-<random>` (host absent in names written before it was added: this host)
+TEMPORARY = re.compile(r"\.(?:.+\.)?tmp-(?:(?P<host>.+)-)?(?P<pid>\d+)-[0-9a-f]{6}(?:\.wal)?")
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,61 @@ def mart_relations(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
     ]
 
 
+def process_is_running(pid: int) -> bool:
+    """Whether a process with this id exists on this machine (one of another user counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _last_modified(path: Path) -> float:
+    """The newest modification time of `path` and, for a folder, of the files in it."""
+    times = [path.lstat().st_mtime]
+    if path.is_dir() and not path.is_symlink():
+        times += [child.lstat().st_mtime for child in path.iterdir()]
+    return max(times)
+
+
+def stale_temporaries(
+    folders: list[Path],
+    now: float,
+    host: str,
+    is_running: Callable[[int], bool] = process_is_running,
+    stale_after: float = STALE_AFTER_SECONDS,
+) -> Iterator[Path]:
+    """The publish temporaries in `folders` that no running publish can still be writing (module docstring)."""
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            found = TEMPORARY.fullmatch(path.name)
+            if found is None:
+                continue
+            try:
+                age = now - _last_modified(path)
+            except FileNotFoundError:  # its publish just finished and removed it
+                continue
+            mine = found["host"] in (None, host)
+            if age > stale_after or (mine and not is_running(int(found["pid"]))):
+                yield path
+
+
+def remove_stale_temporaries(published_path: Path, now: float | None = None) -> list[Path]:
+    """Remove what killed publishes left beside `published_path` and in its `marts/` folder; return it."""
+    folders = [published_path.parent, published_path.parent / SCHEMA]
+    removed = list(stale_temporaries(folders, time.time() if now is None else now, socket.gethostname()))
+    for path in removed:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return removed
+
+
 def publish_marts(
     warehouse_path: Path,
     published_path: Path,
@@ -77,15 +146,18 @@ def publish_marts(
     published_path.parent.mkdir(parents=True, exist_ok=True)
     parquet_dir = published_path.parent / SCHEMA
     parquet_dir.mkdir(exist_ok=True)
-    tag = f"tmp-{os.getpid()}-{secrets.token_hex(3)}"
+    remove_stale_temporaries(published_path)
+    token = secrets.token_hex(3)
+    tag = f"tmp-{socket.gethostname()}-{os.getpid()}-{token}"
     tmp_db = published_path.with_name(f".{published_path.name}.{tag}")
     tmp_parquet = parquet_dir / f".{tag}"
-    target = f"nps_publish_{tag.replace('-', '_')}"
+    spill_dir = published_path.parent / f".publish.{tag}"
+    target = f"nps_publish_{os.getpid()}_{token}"
     own = con is None
     if own:
         if not warehouse_path.exists():
             raise FileNotFoundError(f"no warehouse at {warehouse_path}: run `nps run` first")
-        spill = {"temp_directory": str(published_path.parent / ".publish.tmp")}
+        spill = {"temp_directory": str(spill_dir)}
         con = duckdb.connect(config={**spill, "memory_limit": memory_limit} if memory_limit else spill)
         con.execute(f"attach {_literal(warehouse_path)} as nps_publish_source (read_only)")
         source = "nps_publish_source"
@@ -121,3 +193,4 @@ def publish_marts(
         shutil.rmtree(tmp_parquet, ignore_errors=True)
         if own:
             con.close()
+            shutil.rmtree(spill_dir, ignore_errors=True)
