@@ -14,6 +14,7 @@ themes:
       complaint: ["accueil désagréable"]          # mentions the theme, as a complaint
       praise_cues: [aimable, souriant]            # praise when near a mention (do not mention it alone)
       complaint_cues: [désagréable, impoli]       # complaint when near a mention
+      exclude: ["mes attentes"]                   # a mention inside one of these does not count
 ```
 
 Words match whole words, on their lemma (`plantes` is `plante`, `livrée` is `livrer`), ignoring case and
@@ -37,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 PRESETS = ("contact_centre", "retail", "saas")
 DEFAULT_PRESET = "contact_centre"
-KINDS = ("terms", "praise", "complaint", "praise_cues", "complaint_cues")
+KINDS = ("terms", "praise", "complaint", "praise_cues", "complaint_cues", "exclude")
 # the tokens of a comment: runs of letters (and combining marks); the dbt macro `comment_words` is the same rule
 WORD = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+")
 
@@ -54,6 +55,7 @@ class LanguageTerms(BaseModel):
     complaint: list[str] = Field(default_factory=list)
     praise_cues: list[str] = Field(default_factory=list)
     complaint_cues: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
 
     @field_validator(*KINDS)
     @classmethod
@@ -97,7 +99,7 @@ class TermWord:
     term_id: int
     theme: str | None
     language: str
-    kind: str  # term, praise, complaint, praise_cue, complaint_cue, negation
+    kind: str  # term, praise, complaint, praise_cue, complaint_cue, exclude, negation
     term_text: str
     term_length: int
     word_index: int

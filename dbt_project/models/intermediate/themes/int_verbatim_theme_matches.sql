@@ -1,7 +1,8 @@
 -- Every (response, theme) that a taxonomy entry mentions, with its polarity. An entry matches whole words in a
 -- row, each on its lemma (or, written `=word`, on its form), in the comment's language only. Polarity: a praise
 -- or complaint entry, or a praise/complaint cue within var theme_polarity_window words of a mention; a negation
--- within var theme_negation_window words before it flips it; both → mixed.
+-- within var theme_negation_window words before it flips it; both → mixed. A mention inside an `exclude` entry of
+-- its theme does not count ("waiting for a call back" is not wait_time).
 with tokens as (
 
     select response_id, language, position, word_key, lemma_key
@@ -45,7 +46,7 @@ word_hits as (
 
 occurrences as (
 
-    select word_hits.response_id, terms.theme, terms.kind, terms.term_text, word_hits.start_position
+    select word_hits.response_id, terms.theme, terms.kind, terms.term_text, terms.term_length, word_hits.start_position
     from word_hits
     inner join terms on word_hits.term_id = terms.term_id
     group by word_hits.response_id, terms.term_id, terms.theme, terms.kind, terms.term_text, terms.term_length,
@@ -54,11 +55,25 @@ occurrences as (
 
 ),
 
+excluded_spans as (
+
+    select response_id, theme, start_position, start_position + term_length - 1 as end_position
+    from occurrences
+    where kind = 'exclude'
+
+),
+
 mentions as (
 
-    select response_id, theme, kind, term_text, start_position
+    select occurrences.response_id, occurrences.theme, occurrences.kind, occurrences.term_text, occurrences.start_position
     from occurrences
-    where kind in ('term', 'praise', 'complaint')
+    left join excluded_spans
+        on occurrences.response_id = excluded_spans.response_id
+        and occurrences.theme = excluded_spans.theme
+        and occurrences.start_position >= excluded_spans.start_position
+        and occurrences.start_position + occurrences.term_length - 1 <= excluded_spans.end_position
+    where occurrences.kind in ('term', 'praise', 'complaint')
+        and excluded_spans.response_id is null
 
 ),
 
