@@ -144,7 +144,7 @@ def build_emerging_topics(con: duckdb.DuckDBPyConnection, settings: EmergingSett
     }
     con.register("phrase_words", _phrase_words(candidates))
     try:
-        counted = con.execute(COUNTS_SQL, [settings.min_comments]).arrow().read_all()
+        counted = con.sql(COUNTS_SQL, params=[settings.min_comments]).to_arrow_table()
     finally:
         con.unregister("phrase_words")
     promoters, detractors, responses = (counted.column(c).to_numpy() for c in ("promoters", "detractors", "responses"))
