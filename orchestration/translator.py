@@ -22,7 +22,6 @@ class NpsDbtTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
             declared = (dbt_resource_props.get("meta") or {}).get("dagster", {}).get("asset_key")
-            declared = declared or (dbt_resource_props.get("source_meta") or {}).get("dagster", {}).get("asset_key")
             return AssetKey(declared) if declared else ingestion_asset_key(dbt_resource_props["source_name"])
         return super().get_asset_key(dbt_resource_props)
 
