@@ -35,9 +35,9 @@
     lateral view posexplode(cut.words) word_rows as position, word
 {%- endmacro %}
 
-{#- DDL creating one input table of the source `themes` when it does not exist (a dbt run without the Python
-    step, e.g. `dbt build` by hand: the models then find no lemma and no taxonomy, and every comment is `other`).
-    Used as a pre-hook of the models that read them. -#}
+{#- Creates the input tables of the source `themes` that do not exist (a dbt run without the Python step, e.g.
+    `dbt build` by hand: the models then find no lemma and no taxonomy, and every comment is `other`). Run by
+    the project's on-run-start, so they exist before unit tests read their columns and before any model. -#}
 {% macro theme_input_columns() -%}
     {%- set text = dbt.type_string() -%}
     {%- set integer = dbt.type_int() -%}
@@ -51,16 +51,22 @@
     }) }}
 {%- endmacro %}
 
-{% macro create_theme_input_if_missing(table) -%}
-    {%- set relation = source('themes', table) -%}
+{% macro create_theme_inputs_if_missing() -%}
     {%- if execute -%}
-        {%- do adapter.create_schema(api.Relation.create(database=relation.database, schema=relation.schema)) -%}
+        {%- for table, columns in theme_input_columns().items() -%}
+            {%- set relation = source('themes', table) -%}
+            {%- do adapter.create_schema(api.Relation.create(database=relation.database, schema=relation.schema)) -%}
+            {%- set ddl -%}
+                create table if not exists {{ relation }} (
+                    {%- for name, type in columns %}
+                    {{ name }} {{ type }}{{ "," if not loop.last }}
+                    {%- endfor %}
+                )
+            {%- endset -%}
+            {%- do run_query(ddl) -%}
+        {%- endfor -%}
     {%- endif -%}
-    create table if not exists {{ relation }} (
-        {%- for name, type in theme_input_columns()[table] %}
-        {{ name }} {{ type }}{{ "," if not loop.last }}
-        {%- endfor %}
-    )
+    select 1
 {%- endmacro %}
 
 {#- The adjusted-Wald interval (contract section 4) of nps_points_lost = NPS(all) − NPS(without the theme)

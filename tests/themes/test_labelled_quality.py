@@ -26,7 +26,7 @@ def evaluated(tmp_path_factory):
 
 
 def themes_of(evaluated, preset: str, comment_id: str) -> set[str]:
-    return evaluated[1][preset][comment_id]
+    return evaluated.predicted[preset][comment_id]
 
 
 def comment(preset: str, comment_id: str) -> str:
@@ -35,15 +35,14 @@ def comment(preset: str, comment_id: str) -> str:
 
 @pytest.mark.parametrize(("preset", "theme"), PRESET_THEMES)
 def test_every_preset_theme_meets_the_precision_and_recall_targets(evaluated, preset, theme):
-    score = next(s for s in evaluated[2] if (s.preset, s.theme) == (preset, theme))
+    score = next(s for s in evaluated.scores if (s.preset, s.theme) == (preset, theme))
     assert score.labelled >= 8, "too few labelled comments to measure the theme"
     assert score.precision is not None and score.precision >= TARGET_PRECISION, score
     assert score.recall is not None and score.recall >= TARGET_RECALL, score
 
 
 def test_the_table_in_docs_is_the_measured_one(evaluated):
-    sets, _, scores = evaluated
-    assert table_in_docs(DOCS.read_text(encoding="utf-8")) == markdown_table(scores, sets)
+    assert table_in_docs(DOCS.read_text(encoding="utf-8")) == markdown_table(evaluated)
 
 
 def test_plantes_the_plants_are_not_an_app_crash_but_the_app_that_crashes_is(evaluated):

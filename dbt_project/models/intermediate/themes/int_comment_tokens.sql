@@ -1,7 +1,6 @@
 -- The words of every verbatim in a taxonomy language, with their position and the keys they match the taxonomy
 -- on: the word form and the lemma, both lower-case without accents (source themes.word_lemmas; a word missing
 -- there matches as written).
-{{ config(pre_hook=["{{ create_theme_input_if_missing('word_lemmas') }}"]) }}
 with comments as (
 
     select response_id, comment_language, nps_comment

@@ -1,6 +1,5 @@
 -- Every non-empty verbatim with the language its themes are matched in: the export's (ISO 639-1 part), else the
 -- one detected from the text (source themes.comment_languages, written by themes/prepare.py before dbt runs).
-{{ config(pre_hook=["{{ create_theme_input_if_missing('comment_languages') }}", "{{ create_theme_input_if_missing('taxonomy_terms') }}"]) }}
 with responses as (
 
     select response_id, nps_comment, nullif(substring(language, 1, 2), '') as export_language
