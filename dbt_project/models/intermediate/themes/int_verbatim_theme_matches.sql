@@ -24,23 +24,24 @@ terms as (
 
 ),
 
+token_keys as (
+
+    -- each word twice: once keyed by its lemma, once by its form (entries written `=word`)
+    select response_id, language, position, 'lemma' as match_on, lemma_key as match_key from tokens
+    union all
+    select response_id, language, position, 'word' as match_on, word_key as match_key from tokens
+
+),
+
 word_hits as (
 
-    select tokens.response_id, term_words.term_id, term_words.word_index, tokens.position - term_words.word_index as start_position
-    from tokens
+    select token_keys.response_id, term_words.term_id, term_words.word_index,
+        token_keys.position - term_words.word_index as start_position
+    from token_keys
     inner join term_words
-        on tokens.language = term_words.language
-        and term_words.match_on = 'lemma'
-        and tokens.lemma_key = term_words.match_key
-
-    union all
-
-    select tokens.response_id, term_words.term_id, term_words.word_index, tokens.position - term_words.word_index as start_position
-    from tokens
-    inner join term_words
-        on tokens.language = term_words.language
-        and term_words.match_on = 'word'
-        and tokens.word_key = term_words.match_key
+        on token_keys.language = term_words.language
+        and token_keys.match_on = term_words.match_on
+        and token_keys.match_key = term_words.match_key
 
 ),
 
