@@ -62,6 +62,23 @@ class SourceEntry(BaseModel):
         return [str(v) for v in value] if isinstance(value, list) else value
 
 
+class ThemesEntry(BaseModel):
+    """`themes:` of sources.yml: the verbatim theme taxonomy, a preset (contact_centre, retail, saas) and/or the
+    user's own YAML file (relative to sources.yml), whose themes go on top of the preset's (docs/themes.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    preset: str | None = None
+    file: str | None = None
+
+    def file_path(self, sources_file: Path) -> Path | None:
+        """The taxonomy file, a relative path read from the folder of `sources_file`."""
+        if self.file is None:
+            return None
+        path = Path(self.file).expanduser()
+        return path if path.is_absolute() else Path(sources_file).parent / path
+
+
 class SourcesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -69,6 +86,7 @@ class SourcesConfig(BaseModel):
     surveys: list[SourceEntry] = Field(default_factory=list)
     crm: list[SourceEntry] = Field(default_factory=list)
     calls: list[SourceEntry] = Field(default_factory=list)
+    themes: ThemesEntry = Field(default_factory=ThemesEntry)
 
     def entries(self, source: str) -> list[SourceEntry]:
         return list(getattr(self, source))

@@ -10,6 +10,7 @@ from nps.settings import Settings
 from orchestration.assets.dbt import nps_dbt_assets
 from orchestration.assets.ingestion import ingestion_assets, ingestion_log, landing_specs
 from orchestration.assets.publish import published_marts
+from orchestration.assets.themes import emerging_topics, theme_inputs
 from orchestration.checks import build_quality_checks
 from orchestration.resources import NpsSettings, dbt_resource
 from orchestration.schedules import build_daily_schedule
@@ -30,7 +31,15 @@ def build_definitions(settings: Settings) -> Definitions:
     """The definitions with `settings` as the defaults of the `nps` resource (a run may still override
     them through run config, as `nps run` does)."""
     return Definitions(
-        assets=[*landing_specs(), *ingestion_assets, ingestion_log, nps_dbt_assets, published_marts],
+        assets=[
+            *landing_specs(),
+            *ingestion_assets,
+            ingestion_log,
+            theme_inputs,
+            nps_dbt_assets,
+            emerging_topics,
+            published_marts,
+        ],
         asset_checks=build_quality_checks(nps_dbt_assets),
         jobs=[nps_pipeline],
         schedules=[build_daily_schedule(nps_pipeline, settings)],

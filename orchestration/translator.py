@@ -10,7 +10,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 
 def ingestion_asset_key(source_name: str) -> AssetKey:
-    """dbt source `<name>` (schema raw) is loaded by the ingestion asset `raw_<name>`."""
+    """dbt source `<name>` (schema raw) is loaded by the ingestion asset `raw_<name>` (unless its meta names
+    another asset: `meta: {dagster: {asset_key: [...]}}`)."""
     return AssetKey(f"raw_{source_name}")
 
 
@@ -20,7 +21,8 @@ class NpsDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return ingestion_asset_key(dbt_resource_props["source_name"])
+            declared = (dbt_resource_props.get("meta") or {}).get("dagster", {}).get("asset_key")
+            return AssetKey(declared) if declared else ingestion_asset_key(dbt_resource_props["source_name"])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

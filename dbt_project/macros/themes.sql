@@ -1,27 +1,95 @@
-{#- The verbatim theme taxonomy and how its patterns are matched. -#}
+{#- Verbatim themes: how comments are cut into words and how the Python-prepared inputs (schema `themes`,
+    written by themes/prepare.py before dbt runs) are created empty when that step has not run. The taxonomy
+    itself is the user's YAML (themes/presets/*.yml, chosen in sources.yml); the matching rules are the models
+    of models/intermediate/themes. -#}
 
-{% macro regex_matches(text, pattern) -%}
-    {{ return(adapter.dispatch('regex_matches', 'nps_warehouse')(text, pattern)) }}
+{#- The words of a text with their position (1, 2, …), one row each: runs of letters (and combining marks) of
+    the lower-cased text, as themes.taxonomy.words_of cuts taxonomy entries. `relation` is a CTE or table,
+    `key_columns` are carried along. -#}
+{% macro comment_words(relation, key_columns, text) -%}
+    {{ return(adapter.dispatch('comment_words', 'nps_warehouse')(relation, key_columns, text)) }}
 {%- endmacro %}
 
-{% macro default__regex_matches(text, pattern) -%}
-    {{ text }} rlike {{ pattern }}
+{% macro default__comment_words(relation, key_columns, text) -%}
+    select {% for column in key_columns %}{{ column }}, {% endfor %}word, position
+    from (
+        select
+            {% for column in key_columns %}{{ column }}, {% endfor %}
+            unnest(words) as word,
+            generate_subscripts(words, 1) as position
+        from (
+            select {% for column in key_columns %}{{ column }}, {% endfor %}
+                regexp_extract_all(lower({{ text }}), '[\p{L}\p{M}]+') as words
+            from {{ relation }}
+        ) as cut
+    ) as comment_word_rows
 {%- endmacro %}
 
-{% macro duckdb__regex_matches(text, pattern) -%}
-    regexp_matches({{ text }}, {{ pattern }})
+{% macro spark__comment_words(relation, key_columns, text) -%}
+    select {% for column in key_columns %}cut.{{ column }}, {% endfor %}word_rows.word, word_rows.position + 1 as position
+    from (
+        select {% for column in key_columns %}{{ column }}, {% endfor %}
+            regexp_extract_all(lower({{ text }}), '([\\p{L}\\p{M}]+)', 1) as words
+        from {{ relation }}
+    ) as cut
+    lateral view posexplode(cut.words) word_rows as position, word
 {%- endmacro %}
 
-{#- The verbatim theme taxonomy as a list of (theme, language, normalised pattern), read from the seed when
-    the model compiles, so each pattern is a constant the engine compiles once (a regex taken from a column
-    is compiled again for every row). Unit tests override this macro with their own rows. -#}
-{% macro theme_taxonomy() -%}
-    {%- if not execute -%}
-        {{ return([]) }}
+{#- Creates the input tables of the source `themes` that do not exist (a dbt run without the Python step, e.g.
+    `dbt build` by hand: the models then find no lemma and no taxonomy, and every comment is `other`). Run by
+    the project's on-run-start, so they exist before unit tests read their columns and before any model. -#}
+{% macro theme_input_columns() -%}
+    {%- set text = dbt.type_string() -%}
+    {%- set integer = dbt.type_int() -%}
+    {{ return({
+        'comment_languages': [('comment_md5', text), ('language', text)],
+        'word_lemmas': [('language', text), ('word', text), ('word_key', text), ('lemma_key', text)],
+        'taxonomy_terms': [
+            ('term_id', integer), ('theme', text), ('language', text), ('kind', text), ('term_text', text),
+            ('term_length', integer), ('word_index', integer), ('match_on', text), ('match_key', text)
+        ],
+    }) }}
+{%- endmacro %}
+
+{% macro create_theme_inputs_if_missing() -%}
+    {%- if execute -%}
+        {%- for table, columns in theme_input_columns().items() -%}
+            {%- set relation = source('themes', table) -%}
+            {%- do adapter.create_schema(api.Relation.create(database=relation.database, schema=relation.schema)) -%}
+            {%- set ddl -%}
+                create table if not exists {{ relation }} (
+                    {%- for name, type in columns %}
+                    {{ name }} {{ type }}{{ "," if not loop.last }}
+                    {%- endfor %}
+                )
+            {%- endset -%}
+            {%- do run_query(ddl) -%}
+        {%- endfor -%}
     {%- endif -%}
-    {%- set rows = run_query(
-        "select theme, lower(language) as language, " ~ normalise_text('pattern') ~ " as pattern from "
-        ~ ref('verbatim_theme_keywords') ~ " order by theme, language, pattern"
-    ) -%}
-    {{ return(rows.rows | map('list') | list) }}
+    select 1
+{%- endmacro %}
+
+{#- The adjusted-Wald interval (contract section 4) of nps_points_lost = NPS(all) − NPS(without the theme)
+    = w · (NPS(with) − NPS(without)), w = responses with the theme / all responses. Each group gets the pseudo-counts
+    of section 4 (n' = n + 3, P + 0.75, D + 0.75); the two groups are independent samples, so the variances add:
+    centre w · (c'with − c'without) ± 196 · w · sqrt(v'with + v'without), clipped to −200·w..200·w (the range of
+    the difference). Null where nps_points_lost is (no response without the theme). `bound`: low or high. -#}
+{% macro nps_points_lost_interval(with_counts, without_counts, bound) -%}
+    {%- set p_with, d_with, n_with = with_counts -%}
+    {%- set p_without, d_without, n_without = without_counts -%}
+    {%- set share = "(1.0 * (" ~ n_with ~ ") / ((" ~ n_with ~ ") + (" ~ n_without ~ ")))" -%}
+    {%- set adjusted_with = ["(" ~ p_with ~ ") + 0.75", "(" ~ d_with ~ ") + 0.75", "(" ~ n_with ~ ") + 3.0"] -%}
+    {%- set adjusted_without = ["(" ~ p_without ~ ") + 0.75", "(" ~ d_without ~ ") + 0.75", "(" ~ n_without ~ ") + 3.0"] -%}
+    {%- set centre = share ~ " * ((" ~ nps(*adjusted_with) ~ ") - (" ~ nps(*adjusted_without) ~ "))" -%}
+    {%- set half_width = "196.0 * " ~ share ~ " * sqrt((" ~ nps_spread(*adjusted_with) ~ ") / ("
+        ~ adjusted_with[2] ~ ") + (" ~ nps_spread(*adjusted_without) ~ ") / (" ~ adjusted_without[2] ~ "))" -%}
+    case when ({{ n_without }}) > 0 and ({{ n_with }}) > 0 then
+    {%- if bound == 'low' %}
+        greatest(-200.0 * {{ share }}, {{ centre }} - {{ half_width }})
+    {%- elif bound == 'high' %}
+        least(200.0 * {{ share }}, {{ centre }} + {{ half_width }})
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("nps_points_lost_interval: bound must be 'low' or 'high', not " ~ bound) }}
+    {%- endif %}
+    end
 {%- endmacro %}

@@ -4,12 +4,13 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from orchestration.assets.dbt import mart_asset_keys
 from orchestration.assets.ingestion import INGESTION_LOG
+from orchestration.assets.themes import EMERGING_TOPICS
 from orchestration.resources import NpsSettings
 from publishing.publish import publish_marts
 
 
 @asset(
-    deps=[*mart_asset_keys(), INGESTION_LOG],
+    deps=[*mart_asset_keys(), EMERGING_TOPICS, INGESTION_LOG],
     group_name="published",
     kinds={"duckdb", "parquet"},
     description="Schema marts copied to NPS_PUBLISHED_PATH (DuckDB 1.x-readable) and marts/<table>.parquet beside "

@@ -1,5 +1,7 @@
 -- Theme × period at every grain: mentions, share among detractors, and the NPS of responses mentioning the
--- theme (with its adjusted-Wald interval and low-sample flag) against the NPS of the other responses of the period.
+-- theme (with its adjusted-Wald interval and low-sample flag) against the NPS of the other responses of the period,
+-- and nps_points_lost = NPS of all − NPS without the theme (negative: the theme pulls the score down), with its
+-- interval, ranked within the period (impact_rank 1 = the most negative: costs the most points).
 with theme_daily as (
 
     select
@@ -24,7 +26,7 @@ all_periods as (
 
 ),
 
-final as (
+impact as (
 
     select
         theme_periods.period_grain,
@@ -44,11 +46,31 @@ final as (
                'all_periods.responses - theme_periods.responses') }} as nps_without_theme,
         {{ nps('all_periods.promoters', 'all_periods.detractors', 'all_periods.responses') }}
             - {{ nps('all_periods.promoters - theme_periods.promoters', 'all_periods.detractors - theme_periods.detractors',
-               'all_periods.responses - theme_periods.responses') }} as nps_points_lost
+               'all_periods.responses - theme_periods.responses') }} as nps_points_lost,
+        {{ nps_points_lost_interval(
+            ['theme_periods.promoters', 'theme_periods.detractors', 'theme_periods.responses'],
+            ['all_periods.promoters - theme_periods.promoters', 'all_periods.detractors - theme_periods.detractors',
+             'all_periods.responses - theme_periods.responses'], 'low') }} as nps_points_lost_ci_low_95,
+        {{ nps_points_lost_interval(
+            ['theme_periods.promoters', 'theme_periods.detractors', 'theme_periods.responses'],
+            ['all_periods.promoters - theme_periods.promoters', 'all_periods.detractors - theme_periods.detractors',
+             'all_periods.responses - theme_periods.responses'], 'high') }} as nps_points_lost_ci_high_95
     from theme_periods
     inner join all_periods
         on theme_periods.period_grain = all_periods.period_grain
         and theme_periods.period_start = all_periods.period_start
+
+),
+
+final as (
+
+    select
+        impact.*,
+        rank() over (
+            partition by impact.period_grain, impact.period_start
+            order by impact.nps_points_lost asc nulls last
+        ) as impact_rank
+    from impact
 
 )
 

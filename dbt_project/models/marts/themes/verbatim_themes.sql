@@ -1,4 +1,5 @@
--- Response × theme for every non-empty verbatim; comments that match no theme appear once as `other`.
+-- Response × theme for every non-empty verbatim, with the polarity and the entry that matched; comments that match
+-- no theme appear once as `other` (also those in a language the taxonomy has no entries for: no theme is guessed).
 with responses as (
 
     select
@@ -11,8 +12,15 @@ with responses as (
 
 matches as (
 
-    select response_id, theme
+    select response_id, theme, polarity, matched_term
     from {{ ref('int_verbatim_theme_matches') }}
+
+),
+
+comments as (
+
+    select response_id, comment_language, language_source, has_taxonomy_language
+    from {{ ref('int_theme_comments') }}
 
 ),
 
@@ -29,9 +37,15 @@ final as (
         responses.nps_category,
         responses.nps_comment,
         responses.responded_at,
-        responses.responded_date
+        responses.responded_date,
+        matches.polarity,
+        matches.matched_term,
+        comments.comment_language,
+        comments.language_source,
+        coalesce(comments.has_taxonomy_language, false) as has_taxonomy_language
     from responses
     left join matches on responses.response_id = matches.response_id
+    left join comments on responses.response_id = comments.response_id
 
 )
 

@@ -1,0 +1,1 @@
+"""Verbatim themes: the taxonomy (presets, the user's YAML), the inputs of the dbt matching, emerging topics."""
