@@ -451,16 +451,16 @@ def theme_chart(ranked: pd.DataFrame, threshold: int) -> None:
             y=lb.values(shown.theme),
             orientation="h",
             marker={
-                "color": np.where(shown.nps_points_lost > 0, "#c62828", "#2e7d32"),
+                "color": np.where(shown.nps_points_lost < 0, "#c62828", "#2e7d32"),
                 "opacity": np.where(low, 0.35, 1.0),
             },
             customdata=list(zip(shown.mentions, np.where(low, f" (low sample, < {threshold})", ""), strict=True)),
-            hovertemplate="%{y}: %{x:+.1f} NPS points lost, %{customdata[0]} mentions%{customdata[1]}<extra></extra>",
+            hovertemplate="%{y}: %{x:+.1f} NPS points, %{customdata[0]} mentions%{customdata[1]}<extra></extra>",
         )
     )
     figure.update_layout(
-        title="NPS points lost to each theme",
-        xaxis={"title": "NPS points lost (positive: the theme drags the score down)"},
+        title="What each theme does to the NPS",
+        xaxis={"title": "NPS points (negative: the theme pulls the score down)"},
         height=max(220, 40 + 28 * len(shown)),
         margin={"t": 40, "b": 20, "l": 10, "r": 10},
     )
@@ -502,6 +502,8 @@ def themes(path: Path, filters: q.Filters, threshold: int) -> None:
             [
                 "theme_label",
                 "nps_points_lost",
+                "nps_points_lost_ci_low_95",
+                "nps_points_lost_ci_high_95",
                 "mentions",
                 "nps_with_theme",
                 "nps_ci_low_95",

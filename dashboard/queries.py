@@ -447,13 +447,15 @@ def theme_periods(path: Path, filters: Filters) -> pd.DataFrame:
 
 
 def theme_impact(path: Path, grain: str, period_start: date) -> pd.DataFrame:
-    """The themes of one period as theme_impact holds them, the most NPS points lost first."""
+    """The themes of one period as theme_impact holds them, in the mart's impact order (the most NPS points lost
+    first: nps_points_lost is NPS of all responses minus NPS without the theme, negative when the theme costs)."""
     return query(
         path,
         """select theme, mentions, responses, detractor_mentions, detractor_share, nps_with_theme, nps_ci_low_95,
-                  nps_ci_high_95, is_low_sample, nps_without_theme, nps_points_lost
+                  nps_ci_high_95, is_low_sample, nps_without_theme, nps_points_lost, nps_points_lost_ci_low_95,
+                  nps_points_lost_ci_high_95, impact_rank
            from marts.theme_impact where period_grain = ? and period_start = ?
-           order by nps_points_lost desc nulls last, mentions desc""",
+           order by impact_rank, mentions desc, theme""",
         [grain, period_start],
     )
 

@@ -353,15 +353,16 @@ def test_agents_show_intervals_minutes_and_percentages_worst_nps_first(app, publ
 # --- Themes -----------------------------------------------------------------------------------------------------
 
 
-def test_themes_of_the_latest_complete_month_by_nps_points_lost_without_other(app, published):
+def test_themes_of_the_latest_complete_month_in_impact_order_without_other(app, published):
     themes = table(app, "themes")
     expected = sql(
         published,
         "select theme, nps_points_lost from marts.theme_impact where period_grain = 'month' and period_start = ? "
-        "and theme <> 'other' order by nps_points_lost desc",
+        "and theme <> 'other' order by impact_rank, mentions desc, theme",
         [MAY],
     )
-    assert list(zip(themes.Theme, themes["NPS points lost"], strict=True)) == [(lb.value(t), v) for t, v in expected]
+    shown = list(zip(themes.Theme, themes["NPS impact (points)"], strict=True))
+    assert shown == [(lb.value(t), v) for t, v in expected]
     assert "other" not in set(themes.Theme)
     low = dict(
         sql(
@@ -379,7 +380,7 @@ def test_theme_examples_follow_the_segment_filter(app, published):
     [(theme,)] = sql(
         published,
         "select theme from marts.theme_impact where period_grain = 'month' and period_start = ? and theme <> 'other' "
-        "order by nps_points_lost desc limit 1",
+        "order by impact_rank, mentions desc, theme limit 1",
         [MAY],
     )
     [(segment,)] = sql(
