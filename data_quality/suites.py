@@ -227,6 +227,15 @@ def not_in_future(key: str, column: str, options: SuiteOptions) -> gxe.Expectati
     )
 
 
+def survey_times(options: SuiteOptions) -> tuple[gxe.Expectation, ...]:
+    """The survey timestamps' rules, on raw and on the fact table: answered after sent, nothing after NPS_AS_OF."""
+    return (
+        responded_after_sent(),
+        not_in_future("response_id", "sent_at", options),
+        not_in_future("response_id", "responded_at", options),
+    )
+
+
 def daily_volume(key: str, column: str, options: SuiteOptions, check: str) -> gxe.Expectation:
     """The last day's count of distinct `key`s (by `column`, UTC day, up to NPS_AS_OF) within the band of the trailing
     daily average over up to `volume_window_days` days before it (days without rows count as zero).
@@ -330,9 +339,7 @@ def raw_suites(options: SuiteOptions) -> list[TableSuite]:
                 not_null("response_id"),
                 not_null("sent_at"),
                 *scores(),
-                responded_after_sent(),
-                not_in_future("response_id", "sent_at", options),
-                not_in_future("response_id", "responded_at", options),
+                *survey_times(options),
             ),
         ),
         TableSuite(
@@ -530,9 +537,7 @@ def mart_suites(options: SuiteOptions) -> list[TableSuite]:
                 ),
                 in_set("channel", CHANNELS),
                 not_null("segment"),
-                responded_after_sent(),
-                not_in_future("response_id", "sent_at", options),
-                not_in_future("response_id", "responded_at", options),
+                *survey_times(options),
                 no_rows(
                     "orphan_share_within_limit",
                     orphans,
