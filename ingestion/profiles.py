@@ -164,11 +164,17 @@ REPORT_FOOTER = (r'^\s*"?\s*(Grand Totals|Confidential Information|Copyright)',)
 
 CANONICAL = Profile(name="canonical", sources=("surveys", "crm", "calls"))
 
-AMAZON_CONNECT = Profile(
-    name="amazon_connect",
-    sources=("calls",),
+
+def _vendor(name: str, source: str, **fields: Any) -> Profile:
+    """A vendor tool's profile for one landing source: it maps only the columns it names (every other column
+    is an attribute)."""
+    return Profile(name=name, sources=(source,), match_headers=False, **fields)
+
+
+AMAZON_CONNECT = _vendor(
+    "amazon_connect",
+    "calls",
     recognise=(Recognition(formats=("json", "parquet"), keys=("ContactId", "InitiationTimestamp")),),
-    match_headers=False,
     columns=_frozen(
         {
             "call_id": _one("ContactId"),
@@ -202,11 +208,10 @@ AMAZON_CONNECT = Profile(
     version_column="LastUpdateTimestamp",
 )
 
-FIVE9 = Profile(
-    name="five9",
-    sources=("calls",),
+FIVE9 = _vendor(
+    "five9",
+    "calls",
     recognise=(Recognition(rows=(RowRule(row=1, has=("CALL ID", "TIMESTAMP", "CALL TYPE", "AGENT")),)),),
-    match_headers=False,
     columns=_frozen(
         {
             "call_id": _one("CALL ID"),
@@ -261,16 +266,15 @@ _TALKDESK_DISPOSITION = {
 }
 _DAY_FRACTION = (Transform("day_fraction_seconds"),)
 
-TALKDESK = Profile(
-    name="talkdesk",
-    sources=("calls",),
+TALKDESK = _vendor(
+    "talkdesk",
+    "calls",
     recognise=(
         Recognition(rows=(RowRule(row=1, has=("call_id", "type", "start_at", "talk_time")),)),
         Recognition(formats=("json", "parquet"), keys=("call_id", "type", "start_at", "talk_time")),
         # the legacy Explore payload (other field names; see the variant below)
         Recognition(formats=("json", "parquet"), keys=("interaction_id", "call_type", "start_time", "talk_time")),
     ),
-    match_headers=False,
     columns=_frozen(
         {
             "call_id": _one("call_id"),
@@ -319,14 +323,13 @@ TALKDESK = Profile(
 
 _DATE_COMMA = (Transform("strip_date_comma"),)
 
-SALESFORCE = Profile(
-    name="salesforce",
-    sources=("crm",),
+SALESFORCE = _vendor(
+    "salesforce",
+    "crm",
     recognise=(
         Recognition(rows=(RowRule(row=1, has=("Contact ID", "Last Modified Date")),)),
         Recognition(rows=(RowRule(row=1, has=("Account ID", "Last Modified Date")),)),
     ),
-    match_headers=False,
     columns=_frozen(
         {
             "customer_id": _one("Contact ID", "Account ID"),
@@ -352,11 +355,10 @@ SALESFORCE = Profile(
     date_order="mdy",
 )
 
-HUBSPOT = Profile(
-    name="hubspot",
-    sources=("crm",),
+HUBSPOT = _vendor(
+    "hubspot",
+    "crm",
     recognise=(Recognition(rows=(RowRule(row=1, has=("Record ID", "Create Date")),)),),
-    match_headers=False,
     columns=_frozen(
         {
             "customer_id": _one("Record ID"),
@@ -379,10 +381,9 @@ _QUESTION = QuestionRule()
 
 
 def _survey_tool(name: str, **fields: Any) -> Profile:
-    """A survey tool's profile (contract section 2.2): surveys only, mapping only what it names, responses
-    only (no invitations), channel `web` unless the file maps one; `fields` add to or override that."""
-    base: dict[str, Any] = {"match_headers": False, "defaults": _WEB, "invitations": False}
-    return Profile(name=name, sources=("surveys",), **{**base, **fields})
+    """A survey tool's profile (contract section 2.2): responses only (no invitations), channel `web` unless the
+    file maps one; `fields` add to or override that."""
+    return _vendor(name, "surveys", **{"defaults": _WEB, "invitations": False, **fields})
 
 
 def _answered_at(*candidates: str) -> dict[str, tuple[str, ...]]:
