@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from ingestion.columns import CALLS, CRM, Source
+from ingestion.columns import CALLS, CRM, SURVEYS, Source
 
 Severity = Literal["blocking", "warning"]
 BLOCKING: Final[Severity] = "blocking"
@@ -227,6 +227,15 @@ def not_in_future(key: str, column: str, options: SuiteOptions) -> gxe.Expectati
     )
 
 
+def survey_times(options: SuiteOptions) -> tuple[gxe.Expectation, ...]:
+    """The survey timestamps' rules, on raw and on the fact table: answered after sent, nothing after NPS_AS_OF."""
+    return (
+        responded_after_sent(),
+        not_in_future("response_id", "sent_at", options),
+        not_in_future("response_id", "responded_at", options),
+    )
+
+
 def daily_volume(key: str, column: str, options: SuiteOptions, check: str) -> gxe.Expectation:
     """The last day's count of distinct `key`s (by `column`, UTC day, up to NPS_AS_OF) within the band of the trailing
     daily average over up to `volume_window_days` days before it (days without rows count as zero).
@@ -330,9 +339,7 @@ def raw_suites(options: SuiteOptions) -> list[TableSuite]:
                 not_null("response_id"),
                 not_null("sent_at"),
                 *scores(),
-                responded_after_sent(),
-                not_in_future("response_id", "sent_at", options),
-                not_in_future("response_id", "responded_at", options),
+                *survey_times(options),
             ),
         ),
         TableSuite(
@@ -361,48 +368,42 @@ def raw_suites(options: SuiteOptions) -> list[TableSuite]:
     ]
 
 
-_RAW_RECONCILIATION: Final[str] = """
+def _reconciliation(logged: str, counted_by_file: str, counted_as: str) -> str:
+    """SQL: the loaded files of the ingestion log whose `logged` count differs from the rows `counted_by_file`
+    (a query of `file_id, row_count`) finds for them, and the file ids counted there that no loaded file has."""
+    return f"""
     with loaded as (
-        select file_id, source, file_name, rows_loaded from {batch} where status = 'loaded'
+        select file_id, source, file_name, {logged} from {{batch}} where status = 'loaded'
     ),
-    raw_rows as (
-        select _file_id as file_id, count(*) as row_count from raw.surveys group by 1
-        union all
-        select _file_id as file_id, count(*) as row_count from raw.crm_customers group by 1
-        union all
-        select _file_id as file_id, count(*) as row_count from raw.calls group by 1
-    ),
-    raw_by_file as (
-        select file_id, sum(row_count) as row_count from raw_rows group by 1
+    counted as (
+        {counted_by_file}
     )
     select
-        coalesce(loaded.file_id, raw_by_file.file_id) as file_id,
+        coalesce(loaded.file_id, counted.file_id) as file_id,
         loaded.source,
         loaded.file_name,
-        loaded.rows_loaded,
-        coalesce(raw_by_file.row_count, 0) as rows_in_raw
+        loaded.{logged},
+        coalesce(counted.row_count, 0) as {counted_as}
     from loaded
-    full outer join raw_by_file on raw_by_file.file_id = loaded.file_id
-    where coalesce(loaded.rows_loaded, 0) <> coalesce(raw_by_file.row_count, 0)
+    full outer join counted on counted.file_id = loaded.file_id
+    where coalesce(loaded.{logged}, 0) <> coalesce(counted.row_count, 0)
 """
 
-_REJECTED_RECONCILIATION: Final[str] = """
-    with loaded as (
-        select file_id, source, file_name, rows_rejected from {batch} where status = 'loaded'
-    ),
-    rejected_by_file as (
-        select file_id, count(*) as row_count from quality.rejected_rows group by 1
-    )
-    select
-        coalesce(loaded.file_id, rejected_by_file.file_id) as file_id,
-        loaded.source,
-        loaded.file_name,
-        loaded.rows_rejected,
-        coalesce(rejected_by_file.row_count, 0) as rows_in_rejected_rows
-    from loaded
-    full outer join rejected_by_file on rejected_by_file.file_id = loaded.file_id
-    where coalesce(loaded.rows_rejected, 0) <> coalesce(rejected_by_file.row_count, 0)
-"""
+
+_RAW_ROWS_BY_FILE: Final[str] = " union all ".join(
+    f"select _file_id as file_id, count(*) as row_count from raw.{source.table} group by 1"
+    for source in (SURVEYS, CRM, CALLS)
+)
+_RAW_RECONCILIATION: Final[str] = _reconciliation(
+    "rows_loaded",
+    f"select file_id, sum(row_count) as row_count from ({_RAW_ROWS_BY_FILE}) as raw_rows group by 1",
+    "rows_in_raw",
+)
+_REJECTED_RECONCILIATION: Final[str] = _reconciliation(
+    "rows_rejected",
+    "select file_id, count(*) as row_count from quality.rejected_rows group by 1",
+    "rows_in_rejected_rows",
+)
 
 
 def quality_suites(options: SuiteOptions) -> list[TableSuite]:
@@ -530,9 +531,7 @@ def mart_suites(options: SuiteOptions) -> list[TableSuite]:
                 ),
                 in_set("channel", CHANNELS),
                 not_null("segment"),
-                responded_after_sent(),
-                not_in_future("response_id", "sent_at", options),
-                not_in_future("response_id", "responded_at", options),
+                *survey_times(options),
                 no_rows(
                     "orphan_share_within_limit",
                     orphans,

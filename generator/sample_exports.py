@@ -31,6 +31,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ingestion.columns import CALLS, CRM, SURVEYS
+
 SCALES: dict[str, tuple[int, int, int]] = {
     # invitations, customers, calls
     "tiny": (2_000, 300, 3_000),
@@ -102,57 +104,10 @@ POSITIVE = {
     ],
 }
 
-SURVEY_COLUMNS = [
-    "response_id",
-    "customer_id",
-    "email",
-    "channel",
-    "touchpoint",
-    "interaction_id",
-    "sent_at",
-    "responded_at",
-    "nps_score",
-    "nps_comment",
-    "csat_score",
-    "ces_score",
-    "language",
-]
-CRM_COLUMNS = [
-    "customer_id",
-    "email",
-    "phone",
-    "first_name",
-    "last_name",
-    "company",
-    "segment",
-    "region",
-    "country",
-    "plan",
-    "signup_date",
-    "status",
-    "churned_at",
-    "lifetime_value",
-    "updated_at",
-]
-CALL_COLUMNS = [
-    "call_id",
-    "customer_id",
-    "phone",
-    "agent_id",
-    "agent_name",
-    "team",
-    "queue",
-    "direction",
-    "channel",
-    "started_at",
-    "answered_at",
-    "ended_at",
-    "wait_seconds",
-    "talk_seconds",
-    "hold_seconds",
-    "acw_seconds",
-    "disposition",
-]
+# the canonical export's columns, in order: the one definition is ingestion.columns (contract section 2)
+SURVEY_COLUMNS = SURVEYS.names
+CRM_COLUMNS = CRM.names
+CALL_COLUMNS = CALLS.names
 SURVEY_ALIASES = {
     "response_id": "Response ID",
     "customer_id": "Customer ID",
@@ -278,12 +233,7 @@ def _calls(
     ans_at = np.where(answered, started + wait.astype("timedelta64[s]"), np.datetime64("NaT"))
     ended = started + (wait + talk + hold).astype("timedelta64[s]")
     return {
-        "call_id": np.char.add("K", np.char.zfill(np.arange(first_id, first_id + n).astype(str), 9)),
-        "customer_id": cust["customer_id"][ci],
-        "phone": cust["phone"][ci],
-        "_ci": ci,
-        "agent_id": np.char.add("A", np.char.zfill(agent.astype(str), 4)),
-        "agent_name": np.char.add("Agent ", agent.astype(str)),
+        **_call_parties(first_id, cust, ci, agent),
         "team": TEAMS[agent % len(TEAMS)],
         "queue": QUEUES[agent % len(QUEUES)],
         "direction": np.where(rng.random(n) < 0.9, "inbound", "outbound"),
@@ -406,12 +356,7 @@ def _followups(rng, surveys: dict, cust: dict, n_agents: int, first_id: int) -> 
     talk = np.where(disposition == "resolved", rng.integers(120, 900, m), 0)
     answered = np.where(disposition == "resolved", started, np.datetime64("NaT"))
     return {
-        "call_id": np.char.add("K", np.char.zfill(np.arange(first_id, first_id + m).astype(str), 9)),
-        "customer_id": cust["customer_id"][ci],
-        "phone": cust["phone"][ci],
-        "_ci": ci,
-        "agent_id": np.char.add("A", np.char.zfill(agent.astype(str), 4)),
-        "agent_name": np.char.add("Agent ", agent.astype(str)),
+        **_call_parties(first_id, cust, ci, agent),
         "team": np.full(m, "retention"),
         "queue": np.full(m, "outbound"),
         "direction": np.full(m, "outbound"),
@@ -424,6 +369,18 @@ def _followups(rng, surveys: dict, cust: dict, n_agents: int, first_id: int) -> 
         "hold_seconds": np.zeros(m, np.int64),
         "acw_seconds": np.where(talk > 0, 60, 0),
         "disposition": disposition,
+    }
+
+
+def _call_parties(first_id: int, cust: dict, ci: np.ndarray, agent: np.ndarray) -> dict[str, np.ndarray]:
+    """Who is on each generated call: ids numbered from `first_id`, the customer at index `ci`, the agent."""
+    return {
+        "call_id": np.char.add("K", np.char.zfill(np.arange(first_id, first_id + len(ci)).astype(str), 9)),
+        "customer_id": cust["customer_id"][ci],
+        "phone": cust["phone"][ci],
+        "_ci": ci,
+        "agent_id": np.char.add("A", np.char.zfill(agent.astype(str), 4)),
+        "agent_name": np.char.add("Agent ", agent.astype(str)),
     }
 
 

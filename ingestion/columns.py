@@ -44,6 +44,16 @@ class Source:
     def required(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
 
+    @property
+    def names(self) -> list[str]:
+        """The canonical column names, in the order of the canonical export (contract section 2)."""
+        return [c.name for c in self.columns]
+
+
+# header aliases of the fields several sources share
+CUSTOMER_ID_ALIASES = ("customer", "client id", "customer number")
+EMAIL_ALIASES = ("e-mail", "email address", "courriel")
+
 
 SURVEYS = Source(
     name="surveys",
@@ -51,8 +61,8 @@ SURVEYS = Source(
     key="response_id",
     columns=(
         Column("response_id", required=True, aliases=("id", "survey response id", "invitation id")),
-        Column("customer_id", aliases=("customer", "client id", "customer number")),
-        Column("email", aliases=("e-mail", "email address", "courriel")),
+        Column("customer_id", aliases=CUSTOMER_ID_ALIASES),
+        Column("email", aliases=EMAIL_ALIASES),
         Column("channel", aliases=("survey channel", "canal")),
         Column("touchpoint", aliases=("touch point", "trigger")),
         Column("interaction_id", aliases=("call id", "contact id", "interaction")),
@@ -84,8 +94,8 @@ CRM = Source(
     key="customer_id",
     version_key=("customer_id", "updated_at"),  # each CRM snapshot is a version in the customer's history
     columns=(
-        Column("customer_id", required=True, aliases=("customer", "client id", "customer number", "id")),
-        Column("email", aliases=("e-mail", "email address", "courriel")),
+        Column("customer_id", required=True, aliases=(*CUSTOMER_ID_ALIASES, "id")),
+        Column("email", aliases=EMAIL_ALIASES),
         Column("phone", aliases=("phone number", "telephone", "tel", "mobile")),
         Column("first_name", aliases=("firstname", "given name", "prenom")),
         Column("last_name", aliases=("lastname", "surname", "family name", "nom")),
@@ -108,7 +118,7 @@ CALLS = Source(
     key="call_id",
     columns=(
         Column("call_id", required=True, aliases=("id", "interaction id", "contact id")),
-        Column("customer_id", aliases=("customer", "client id", "customer number")),
+        Column("customer_id", aliases=CUSTOMER_ID_ALIASES),
         Column("phone", aliases=("phone number", "ani", "caller number")),
         Column("agent_id", aliases=("agent", "user id")),
         Column("agent_name", aliases=("agent full name",)),

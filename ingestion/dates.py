@@ -11,6 +11,7 @@ timestamp is read in the session time zone (the loader sets it to the entry's `t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingestion.profiles import DateOrder
@@ -119,25 +120,32 @@ def _with_offset(naive: str, t: str) -> str:
     )
 
 
+def _by_form(t: str, order: DateOrder, typed: Callable[[str], str], otherwise: str) -> str:
+    """SQL: `typed` of the naive timestamp of a numeric or a year-first text `t`, else `otherwise`."""
+    return (
+        f"(case when {is_numeric_date(t)} then {typed(numeric_naive(t, order))} "
+        f"when regexp_full_match({_body(t)}, '{YEAR_FIRST}') then {typed(year_first_naive(t))} "
+        f"else {otherwise} end)"
+    )
+
+
+def _text_formats() -> str:
+    return "[" + ", ".join(quote_literal(f) for f in _TEXT_FORMATS) + "]"
+
+
 def timestamp_expr(t: str, order: DateOrder) -> str:
     """SQL: the instant that text `t` (trimmed, NULL when empty) spells; NULL when it spells none."""
-    formats = "[" + ", ".join(quote_literal(f) for f in _TEXT_FORMATS) + "]"
-    return (
-        f"(case when {is_numeric_date(t)} then {_with_offset(numeric_naive(t, order), t)} "
-        f"when regexp_full_match({_body(t)}, '{YEAR_FIRST}') then {_with_offset(year_first_naive(t), t)} "
-        f"else coalesce(try_cast({t} as timestamptz), {_with_offset(f'try_strptime({_body(t)}, {formats})', t)}) end)"
-    )
+    named = _with_offset(f"try_strptime({_body(t)}, {_text_formats()})", t)
+    return _by_form(t, order, lambda naive: _with_offset(naive, t), f"coalesce(try_cast({t} as timestamptz), {named})")
 
 
 def date_expr(t: str, order: DateOrder) -> str:
     """SQL: the calendar date that `t` spells (a time of day is dropped); NULL when none."""
-    formats = "[" + ", ".join(quote_literal(f) for f in _TEXT_FORMATS) + "]"
-    return (
-        f"(case when {is_numeric_date(t)} then {numeric_naive(t, order)}::date "
-        f"when regexp_full_match({_body(t)}, '{YEAR_FIRST}') then {year_first_naive(t)}::date "
-        f"else coalesce(try_cast({t} as date), try_cast({_body(t)} as timestamp)::date, "
-        f"try_strptime({_body(t)}, {formats})::date) end)"
+    otherwise = (
+        f"coalesce(try_cast({t} as date), try_cast({_body(t)} as timestamp)::date, "
+        f"try_strptime({_body(t)}, {_text_formats()})::date)"
     )
+    return _by_form(t, order, lambda naive: f"{naive}::date", otherwise)
 
 
 def implausible(typed: str, as_of_literal: str) -> str:

@@ -19,13 +19,12 @@ import duckdb
 from ingestion.columns import SOURCES
 from ingestion.decode import DEFAULT_OPTIONS, ReadOptions
 from ingestion.detect import choose_profile
-from ingestion.loader import _fix_line_numbers, discover
+from ingestion.loader import discover, stage_checked, ts_literal
 from ingestion.mapping import date_order_text, decide_orders, map_plan
 from ingestion.questions import NpsQuestionUndecided
 from ingestion.readers import FileProblem, plan_for
 from ingestion.sources_file import EntryRef, SourcesConfig, entry_for, load_sources_file
 from ingestion.sql import quote_literal
-from ingestion.validate import checked_sql
 
 
 @dataclass
@@ -119,17 +118,7 @@ def inspect_file(
         con.execute(f"set TimeZone = {quote_literal(mapping.timezone or source_tz)}")
         orders = decide_orders(con, mapping, plan.relation, relpath)
         found.date_order = date_order_text(orders)
-        sql = checked_sql(
-            spec,
-            plan.relation,
-            mapping.mapped,
-            raw_record=plan.raw_record,
-            malformed_reason=plan.malformed_reason,
-            orders={n: d.order for n, d in orders.items()},
-            as_of=f"'{as_of.astimezone(UTC).isoformat()}'::timestamptz",
-        )
-        con.execute(f"create or replace temp table _checked as {sql}")
-        dropped = _fix_line_numbers(con, plan.rejects_table, plan.header_lines) if plan.rejects_table else 0
+        dropped = stage_checked(con, spec, plan, mapping, orders, ts_literal(as_of))
     except FileProblem as problem:
         if isinstance(problem, NpsQuestionUndecided):
             found.nps_candidates = problem.candidates

@@ -246,21 +246,8 @@ class RunContext:
     max_rejected_share: float = 0.10
 
 
-def _ts_literal(moment: datetime) -> str:
+def ts_literal(moment: datetime) -> str:
     return f"'{moment.astimezone(UTC).isoformat()}'::timestamptz"
-
-
-def _checked_sql(source: Source, plan: ReadPlan, mapping: FileMapping, orders: dict[str, OrderDecision], as_of: str):
-    """One pass over the file: text → typed values → row reason and value rejects, raw record kept for rejects."""
-    return checked_sql(
-        source,
-        plan.relation,
-        mapping.mapped,
-        raw_record=plan.raw_record,
-        malformed_reason=plan.malformed_reason,
-        orders={name: d.order for name, d in orders.items()},
-        as_of=as_of,
-    )
 
 
 def _fix_line_numbers(con: duckdb.DuckDBPyConnection, rejects: str, header_lines: int = 1) -> int:
@@ -305,6 +292,32 @@ def _skip_footer(con: duckdb.DuckDBPyConnection, rejects: str, patterns: tuple[s
         )""")
 
 
+def stage_checked(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    plan: ReadPlan,
+    mapping: FileMapping,
+    orders: dict[str, OrderDecision],
+    as_of: str,
+) -> int:
+    """The file's records checked into the temp table `_checked` in one pass (text → typed values → row reason
+    and value rejects, raw record kept for rejects), report footers skipped, line numbers made the file's own.
+    Returns how many data records DuckDB dropped as malformed (they stay in `plan.rejects_table`)."""
+    sql = checked_sql(
+        source,
+        plan.relation,
+        mapping.mapped,
+        raw_record=plan.raw_record,
+        malformed_reason=plan.malformed_reason,
+        orders={name: d.order for name, d in orders.items()},
+        as_of=as_of,
+    )
+    con.execute(f"create or replace temp table _checked as {sql}")
+    if plan.rejects_table and mapping.profile.footer:
+        _skip_footer(con, plan.rejects_table, mapping.profile.footer)
+    return _fix_line_numbers(con, plan.rejects_table, plan.header_lines) if plan.rejects_table else 0
+
+
 def _load_file(
     con: duckdb.DuckDBPyConnection,
     file: LandingFile,
@@ -318,13 +331,9 @@ def _load_file(
 ) -> FileResult:
     source = SOURCES[file.source]
     run_id, loaded_at = context.run_id, context.loaded_at
-    sql = _checked_sql(source, plan, mapping, orders, context.as_of)
-    con.execute(f"create or replace temp table _checked as {sql}")
-    if plan.rejects_table and mapping.profile.footer:
-        _skip_footer(con, plan.rejects_table, mapping.profile.footer)
-    dropped = _fix_line_numbers(con, plan.rejects_table, plan.header_lines) if plan.rejects_table else 0
+    dropped = stage_checked(con, source, plan, mapping, orders, context.as_of)
     lineage = (
-        f"{file_id}, {quote_literal(file.file_name)}, {quote_literal(sha)}, {_ts_literal(file.mtime)}, "
+        f"{file_id}, {quote_literal(file.file_name)}, {quote_literal(sha)}, {ts_literal(file.mtime)}, "
         f"_line_number, {loaded_at}"
     )
     columns = ", ".join(quote_ident(c.name) for c in source.columns)
@@ -631,8 +640,8 @@ def ingest(
         with tempfile.TemporaryDirectory(prefix="nps-ingest-") as tmp:
             context = RunContext(
                 run_id=report.run_id,
-                loaded_at=_ts_literal(datetime.now(UTC)),
-                as_of=_ts_literal(as_of or datetime.now(UTC)),
+                loaded_at=ts_literal(datetime.now(UTC)),
+                as_of=ts_literal(as_of or datetime.now(UTC)),
                 source_tz=source_tz,
                 sources_config=config,
                 tmp_dir=Path(tmp),

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 DateOrder = Literal["dmy", "mdy", "ymd"]
 
@@ -164,11 +164,17 @@ REPORT_FOOTER = (r'^\s*"?\s*(Grand Totals|Confidential Information|Copyright)',)
 
 CANONICAL = Profile(name="canonical", sources=("surveys", "crm", "calls"))
 
-AMAZON_CONNECT = Profile(
-    name="amazon_connect",
-    sources=("calls",),
+
+def _vendor(name: str, source: str, **fields: Any) -> Profile:
+    """A vendor tool's profile for one landing source: it maps only the columns it names (every other column
+    is an attribute)."""
+    return Profile(name=name, sources=(source,), match_headers=False, **fields)
+
+
+AMAZON_CONNECT = _vendor(
+    "amazon_connect",
+    "calls",
     recognise=(Recognition(formats=("json", "parquet"), keys=("ContactId", "InitiationTimestamp")),),
-    match_headers=False,
     columns=_frozen(
         {
             "call_id": _one("ContactId"),
@@ -202,11 +208,10 @@ AMAZON_CONNECT = Profile(
     version_column="LastUpdateTimestamp",
 )
 
-FIVE9 = Profile(
-    name="five9",
-    sources=("calls",),
+FIVE9 = _vendor(
+    "five9",
+    "calls",
     recognise=(Recognition(rows=(RowRule(row=1, has=("CALL ID", "TIMESTAMP", "CALL TYPE", "AGENT")),)),),
-    match_headers=False,
     columns=_frozen(
         {
             "call_id": _one("CALL ID"),
@@ -261,16 +266,15 @@ _TALKDESK_DISPOSITION = {
 }
 _DAY_FRACTION = (Transform("day_fraction_seconds"),)
 
-TALKDESK = Profile(
-    name="talkdesk",
-    sources=("calls",),
+TALKDESK = _vendor(
+    "talkdesk",
+    "calls",
     recognise=(
         Recognition(rows=(RowRule(row=1, has=("call_id", "type", "start_at", "talk_time")),)),
         Recognition(formats=("json", "parquet"), keys=("call_id", "type", "start_at", "talk_time")),
         # the legacy Explore payload (other field names; see the variant below)
         Recognition(formats=("json", "parquet"), keys=("interaction_id", "call_type", "start_time", "talk_time")),
     ),
-    match_headers=False,
     columns=_frozen(
         {
             "call_id": _one("call_id"),
@@ -319,14 +323,13 @@ TALKDESK = Profile(
 
 _DATE_COMMA = (Transform("strip_date_comma"),)
 
-SALESFORCE = Profile(
-    name="salesforce",
-    sources=("crm",),
+SALESFORCE = _vendor(
+    "salesforce",
+    "crm",
     recognise=(
         Recognition(rows=(RowRule(row=1, has=("Contact ID", "Last Modified Date")),)),
         Recognition(rows=(RowRule(row=1, has=("Account ID", "Last Modified Date")),)),
     ),
-    match_headers=False,
     columns=_frozen(
         {
             "customer_id": _one("Contact ID", "Account ID"),
@@ -352,11 +355,10 @@ SALESFORCE = Profile(
     date_order="mdy",
 )
 
-HUBSPOT = Profile(
-    name="hubspot",
-    sources=("crm",),
+HUBSPOT = _vendor(
+    "hubspot",
+    "crm",
     recognise=(Recognition(rows=(RowRule(row=1, has=("Record ID", "Create Date")),)),),
-    match_headers=False,
     columns=_frozen(
         {
             "customer_id": _one("Record ID"),
@@ -377,10 +379,20 @@ HUBSPOT = Profile(
 _WEB = _frozen({"channel": "web"})  # survey tools without a channel column (contract section 2.2)
 _QUESTION = QuestionRule()
 
-QUALTRICS = Profile(
-    name="qualtrics",
-    sources=("surveys",),
-    match_headers=False,
+
+def _survey_tool(name: str, **fields: Any) -> Profile:
+    """A survey tool's profile (contract section 2.2): responses only (no invitations), channel `web` unless the
+    file maps one; `fields` add to or override that."""
+    return _vendor(name, "surveys", **{"defaults": _WEB, "invitations": False, **fields})
+
+
+def _answered_at(*candidates: str) -> dict[str, tuple[str, ...]]:
+    """An export with one timestamp per response: it is both when the survey was sent and answered."""
+    return {"sent_at": candidates, "responded_at": candidates}
+
+
+QUALTRICS = _survey_tool(
+    "qualtrics",
     recognise=(
         Recognition(
             rows=(RowRule(row=3, cells_start='{"ImportId"'),),
@@ -418,7 +430,6 @@ QUALTRICS = Profile(
         }
     ),
     transforms=_frozen({"language": (Transform("language_code"),)}),
-    defaults=_WEB,
     question=QuestionRule(
         sibling_suffix="_NPS_GROUP",
         group_values=_frozen(
@@ -433,13 +444,10 @@ QUALTRICS = Profile(
         ),
     ),
     partial=PartialRule(column=("Finished",), values=("0", "false")),
-    invitations=False,
 )
 
-SURVEYMONKEY = Profile(
-    name="surveymonkey",
-    sources=("surveys",),
-    match_headers=False,
+SURVEYMONKEY = _survey_tool(
+    "surveymonkey",
     recognise=(
         Recognition(
             rows=(RowRule(row=1, starts=("Respondent ID", "Collector ID", "Start Date", "End Date")),),
@@ -455,32 +463,24 @@ SURVEYMONKEY = Profile(
         }
     ),
     transforms=_frozen({"nps_score": (Transform("leading_number"),)}),
-    defaults=_WEB,
     question=_QUESTION,
     date_order="mdy",
-    invitations=False,
 )
 
-TYPEFORM = Profile(
-    name="typeform",
-    sources=("surveys",),
-    match_headers=False,
+TYPEFORM = _survey_tool(
+    "typeform",
     recognise=(Recognition(rows=(RowRule(row=1, first=("#",), has=("Start Date (UTC)", "Submit Date (UTC)")),)),),
     columns=_frozen({"response_id": ("#",), "sent_at": ("Start Date (UTC)",), "responded_at": ("Submit Date (UTC)",)}),
-    defaults=_WEB,
     question=_QUESTION,
     # a partial that answered the NPS question is a response, at its last activity (Stage Date)
     partial=PartialRule(column=("Response Type",), values=("partial",), fallback=("Stage Date (UTC)",)),
     date_order="mdy",
     timezone="UTC",
-    invitations=False,
 )
 
 _FORMS_EMAIL = ("Email address", "Adresse e-mail", "Dirección de correo electrónico", "E-Mail-Adresse")
-GOOGLE_FORMS = Profile(
-    name="google_forms",
-    sources=("surveys",),
-    match_headers=False,
+GOOGLE_FORMS = _survey_tool(
+    "google_forms",
     recognise=(
         Recognition(rows=(RowRule(row=1, first=("Timestamp",)),), date_order="mdy"),
         Recognition(
@@ -490,56 +490,43 @@ GOOGLE_FORMS = Profile(
     ),
     columns=_frozen(
         {
-            "sent_at": ("Timestamp", "Horodateur", "Marca temporal", "Zeitstempel", "Informazioni cronologiche"),
-            "responded_at": ("Timestamp", "Horodateur", "Marca temporal", "Zeitstempel", "Informazioni cronologiche"),
+            **_answered_at("Timestamp", "Horodateur", "Marca temporal", "Zeitstempel", "Informazioni cronologiche"),
             "email": _FORMS_EMAIL,
         }
     ),
-    defaults=_WEB,
     question=_QUESTION,
-    invitations=False,
 )
 
-DELIGHTED = Profile(
-    name="delighted",
-    sources=("surveys",),
-    match_headers=False,
+DELIGHTED = _survey_tool(
+    "delighted",
     recognise=(Recognition(formats=("json", "parquet"), keys=("id", "score", "created_at", "person")),),
     columns=_frozen(
         {
             "response_id": ("id",),
             "customer_id": ("person.id",),
             "email": ("person.email",),
-            "sent_at": ("created_at",),
-            "responded_at": ("created_at",),
+            **_answered_at("created_at"),
             "nps_score": ("score",),
             "nps_comment": ("comment",),
         }
     ),
     transforms=_frozen({"sent_at": (Transform("unix_seconds"),), "responded_at": (Transform("unix_seconds"),)}),
-    defaults=_WEB,
     timezone="UTC",
-    invitations=False,
 )
 
-FORMBRICKS = Profile(
-    name="formbricks",
-    sources=("surveys",),
-    match_headers=False,
+FORMBRICKS = _survey_tool(
+    "formbricks",
     recognise=(Recognition(rows=(RowRule(row=1, has=("Response ID", "Timestamp", "Finished", "Survey ID")),)),),
     columns=_frozen(
         {
             "response_id": ("Response ID",),
             "customer_id": ("User ID",),
             "email": ("Verified Email",),
-            "sent_at": ("Timestamp",),
-            "responded_at": ("Timestamp",),
+            **_answered_at("Timestamp"),
         }
     ),
-    defaults=_WEB,
     question=_QUESTION,
     timezone="UTC",
-    invitations=False,
 )
 
 # Detection tries the profiles in this order (the more specific rules first); `canonical` is the fallback.

@@ -48,23 +48,58 @@ def v2_columns(source: Source) -> dict[str, str]:
     return {**RAW_V2_COLUMNS, **(SURVEYS_V2_COLUMNS if source.name == "surveys" else {})}
 
 
-INGESTION_LOG_DDL = """
-create table if not exists quality.ingestion_log (
-    file_id bigint primary key,
-    run_id varchar not null,
-    source varchar not null,
-    file_name varchar not null,
-    file_sha256 varchar,
-    file_size bigint,
-    file_mtime timestamptz,
-    status varchar not null,           -- loaded | skipped_duplicate | failed | deferred
-    rows_in_file bigint not null,
-    rows_loaded bigint not null,
-    rows_rejected bigint not null,
-    reason varchar,
-    loaded_at timestamptz not null
-)
-"""
+# where a quality row comes from: the run, the file and the line
+_FROM_FILE = {
+    "run_id": "varchar not null",
+    "file_id": "bigint not null",
+    "source": "varchar not null",
+    "file_name": "varchar not null",
+    "line_number": "bigint",
+}
+# The tables of schema `quality` written by ingestion, column → type (in table order)
+QUALITY_TABLES: dict[str, dict[str, str]] = {
+    "ingestion_log": {
+        "file_id": "bigint primary key",
+        "run_id": "varchar not null",
+        "source": "varchar not null",
+        "file_name": "varchar not null",
+        "file_sha256": "varchar",
+        "file_size": "bigint",
+        "file_mtime": "timestamptz",
+        "status": "varchar not null",  # loaded | skipped_duplicate | failed | deferred
+        "rows_in_file": "bigint not null",
+        "rows_loaded": "bigint not null",
+        "rows_rejected": "bigint not null",
+        "reason": "varchar",
+        "loaded_at": "timestamptz not null",
+    },
+    "rejected_rows": {
+        **_FROM_FILE,
+        "reason_code": "varchar not null",
+        "field": "varchar",
+        "reason": "varchar not null",
+        "raw_record": "varchar",
+        "loaded_at": "timestamptz not null",
+    },
+    "rejected_values": {
+        **_FROM_FILE,
+        "field": "varchar not null",
+        "value": "varchar",
+        "reason_code": "varchar not null",
+        "reason": "varchar not null",
+        "loaded_at": "timestamptz not null",
+    },
+    "superseded_rows": {
+        "source": "varchar not null",
+        "key": "varchar not null",
+        "file_id": "bigint not null",
+        "file_name": "varchar not null",
+        "line_number": "bigint",
+        "replaced_by_file_id": "bigint not null",
+        "replaced_by_file": "varchar not null",
+        "replaced_by_line": "bigint",
+    },
+}
 # v2 columns of quality.ingestion_log, added to a v1 table in place
 INGESTION_LOG_V2_COLUMNS = {
     "values_rejected": "bigint",
@@ -78,55 +113,16 @@ INGESTION_LOG_V2_COLUMNS = {
     "invitations": "boolean",  # rows are invitations (false: a responses-only export, contract section 4)
 }
 
-REJECTED_ROWS_DDL = """
-create table if not exists quality.rejected_rows (
-    run_id varchar not null,
-    file_id bigint not null,
-    source varchar not null,
-    file_name varchar not null,
-    line_number bigint,
-    reason_code varchar not null,
-    field varchar,
-    reason varchar not null,
-    raw_record varchar,
-    loaded_at timestamptz not null
-)
-"""
 
-REJECTED_VALUES_DDL = """
-create table if not exists quality.rejected_values (
-    run_id varchar not null,
-    file_id bigint not null,
-    source varchar not null,
-    file_name varchar not null,
-    line_number bigint,
-    field varchar not null,
-    value varchar,
-    reason_code varchar not null,
-    reason varchar not null,
-    loaded_at timestamptz not null
-)
-"""
-
-SUPERSEDED_ROWS_DDL = """
-create table if not exists quality.superseded_rows (
-    source varchar not null,
-    key varchar not null,
-    file_id bigint not null,
-    file_name varchar not null,
-    line_number bigint,
-    replaced_by_file_id bigint not null,
-    replaced_by_file varchar not null,
-    replaced_by_line bigint
-)
-"""
+def _table_ddl(schema: str, table: str, columns: dict[str, str]) -> str:
+    lines = ",\n    ".join(f"{quote_ident(name)} {sql_type}" for name, sql_type in columns.items())
+    return f"create table if not exists {schema}.{table} (\n    {lines}\n)"
 
 
 def raw_table_ddl(source: Source) -> str:
-    columns = [f"{quote_ident(c.name)} {SQL_TYPES[c.kind]}" for c in source.columns]
-    columns += [f"{name} {sql_type}" for name, sql_type in v2_columns(source).items() if name not in LINEAGE]
-    columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE.items()]
-    return f"create table if not exists raw.{source.table} (\n    " + ",\n    ".join(columns) + "\n)"
+    columns = {c.name: SQL_TYPES[c.kind] for c in source.columns}
+    columns |= {name: sql_type for name, sql_type in v2_columns(source).items() if name not in LINEAGE}
+    return _table_ddl("raw", source.table, columns | LINEAGE)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
@@ -148,7 +144,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create schemas `raw` and `quality` and their tables when missing, and upgrade v1 tables (idempotent)."""
     con.execute("create schema if not exists raw")
     con.execute("create schema if not exists quality")
-    con.execute(INGESTION_LOG_DDL)
+    for table, columns in QUALITY_TABLES.items():
+        con.execute(_table_ddl("quality", table, columns))
     _add_missing(con, "quality", "ingestion_log", INGESTION_LOG_V2_COLUMNS)
     for source in SOURCES.values():
         con.execute(raw_table_ddl(source))
@@ -161,6 +158,3 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"update raw.{source.table} set source_profile = 'canonical'")
         if "is_invitation" in added:
             con.execute(f"update raw.{source.table} set is_invitation = true")
-    con.execute(REJECTED_ROWS_DDL)
-    con.execute(REJECTED_VALUES_DDL)
-    con.execute(SUPERSEDED_ROWS_DDL)

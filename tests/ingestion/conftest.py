@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
+
+from ingestion.loader import IngestReport, ingest
 
 SURVEY_HEADER = "response_id,customer_id,email,channel,touchpoint,sent_at,responded_at,nps_score,nps_comment"
 CALL_HEADER = "call_id,customer_id,direction,channel,started_at,wait_seconds,talk_seconds,disposition"
@@ -42,6 +45,18 @@ def put(landing: Path) -> Callable[..., Path]:
         return path
 
     return _put
+
+
+@pytest.fixture
+def ingest_with_sources(landing: Path, warehouse: Path, tmp_path: Path) -> Callable[..., IngestReport]:
+    """Ingest the landing folder with a `sources.yml` of the given text (written beside it, not in it)."""
+
+    def _ingest(sources_yml: str, **options: Any) -> IngestReport:
+        sources = tmp_path / "sources.yml"
+        sources.write_text(sources_yml, encoding="utf-8")
+        return ingest(landing, warehouse, sources_file=sources, **options)
+
+    return _ingest
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:

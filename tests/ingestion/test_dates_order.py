@@ -98,15 +98,14 @@ TYPEFORM = (
 )
 
 
-def test_a_typeform_like_export_reads_month_first_from_a_day_above_12(landing, warehouse, put, tmp_path):
+def test_a_typeform_like_export_reads_month_first_from_a_day_above_12(warehouse, put, ingest_with_sources):
     put("surveys/typeform/responses.csv", TYPEFORM)
-    sources = tmp_path / "sources.yml"
-    sources.write_text(
+    report = ingest_with_sources(
         'surveys:\n  - files: "typeform/*.csv"\n    columns: {response_id: "#", sent_at: "Start Date (UTC)", '
         'responded_at: "Submit Date (UTC)", nps_score: "How likely are you to recommend us?"}\n'
-        "    invitations: false\n"
+        "    invitations: false\n",
+        as_of=datetime(2026, 1, 1, tzinfo=UTC),
     )
-    report = ingest(landing, warehouse, sources_file=sources, as_of=datetime(2026, 1, 1, tzinfo=UTC))
     assert report.ok, report.lines()
     got = query(warehouse, "select response_id, sent_at, nps_score from raw.surveys order by 1")
     assert got == [
@@ -128,11 +127,13 @@ def test_a_column_mixing_both_orders_fails_the_file_naming_column_and_setting(la
     assert query(warehouse, "select count(*) from raw.surveys") == [(0,)]
 
 
-def test_a_declared_date_order_wins_and_values_it_cannot_read_are_rejected(landing, warehouse, put, tmp_path):
+def test_a_declared_date_order_wins_and_values_it_cannot_read_are_rejected(warehouse, put, ingest_with_sources):
     put("surveys/s.csv", "response_id,sent_at\nR1,02/03/2025\nR2,01/13/2025\nR3,31/02/2026\n")
-    sources = tmp_path / "sources.yml"
-    sources.write_text('surveys:\n  - files: "*.csv"\n    date_order: mdy\n')
-    ingest(landing, warehouse, sources_file=sources, as_of=datetime(2026, 6, 1, tzinfo=UTC), max_rejected_share=1.0)
+    ingest_with_sources(
+        'surveys:\n  - files: "*.csv"\n    date_order: mdy\n',
+        as_of=datetime(2026, 6, 1, tzinfo=UTC),
+        max_rejected_share=1.0,
+    )
     assert query(warehouse, "select response_id, sent_at from raw.surveys order by 1") == [
         ("R1", datetime(2025, 2, 3, tzinfo=UTC)),
         ("R2", datetime(2025, 1, 13, tzinfo=UTC)),

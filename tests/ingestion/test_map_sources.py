@@ -19,16 +19,15 @@ GOOGLE_FORMS_FR = (
 )
 
 
-def test_a_french_google_forms_export_reads_day_first_and_na_is_empty(landing, warehouse, put, tmp_path):
+def test_a_french_google_forms_export_reads_day_first_and_na_is_empty(warehouse, put, ingest_with_sources):
     put("surveys/gforms/avis.csv", GOOGLE_FORMS_FR)
-    sources = tmp_path / "sources.yml"
-    sources.write_text(
+    report = ingest_with_sources(
         'surveys:\n  - files: "gforms/*.csv"\n    columns: {email: Adresse e-mail, sent_at: Horodateur, '
         "responded_at: Horodateur, "
         'nps_score: "Quelle est la probabilité que vous nous recommandiez ?", nps_comment: "Pourquoi ?"}\n'
-        "    timezone: Europe/Paris\n    invitations: false\n"
+        "    timezone: Europe/Paris\n    invitations: false\n",
+        as_of=AS_OF,
     )
-    report = ingest(landing, warehouse, sources_file=sources, as_of=AS_OF)
     assert report.ok, report.lines()
     rows = query(warehouse, "select email, responded_at, nps_score, nps_comment from raw.surveys order by 1")
     assert rows == [
@@ -55,12 +54,10 @@ RETAILER_SOURCES = """surveys:
 """
 
 
-def test_a_retailer_file_with_no_dates_loads_with_five_lines_of_sources_yml(landing, warehouse, put, tmp_path):
+def test_a_retailer_file_with_no_dates_loads_with_five_lines_of_sources_yml(warehouse, put, ingest_with_sources):
     put("surveys/botanic/export.csv", RETAILER)
-    sources = tmp_path / "sources.yml"
-    sources.write_text(RETAILER_SOURCES)
     assert len(RETAILER_SOURCES.strip().splitlines()) == 5
-    report = ingest(landing, warehouse, sources_file=sources, as_of=AS_OF)
+    report = ingest_with_sources(RETAILER_SOURCES, as_of=AS_OF)
     assert report.ok, report.lines()
     rows = query(
         warehouse,
@@ -78,35 +75,33 @@ def test_a_retailer_file_with_no_dates_loads_with_five_lines_of_sources_yml(land
     ]
 
 
-def test_a_mapped_column_the_file_lacks_fails_the_file_naming_entry_and_key(landing, warehouse, put, tmp_path):
+def test_a_mapped_column_the_file_lacks_fails_the_file_naming_entry_and_key(warehouse, put, ingest_with_sources):
     put("surveys/botanic/export.csv", RETAILER.replace("explication", "pourquoi"))
-    sources = tmp_path / "sources.yml"
-    sources.write_text(RETAILER_SOURCES)
-    [failed] = ingest(landing, warehouse, sources_file=sources, as_of=AS_OF).failed
+    [failed] = ingest_with_sources(RETAILER_SOURCES, as_of=AS_OF).failed
     assert failed.reason.startswith(
         "sources.yml surveys[0] (files \"botanic/*.csv\"), key `columns.nps_comment`: column 'explication' is not"
     )
     assert query(warehouse, "select count(*) from raw.surveys") == [(0,)]
 
 
-def test_a_constant_that_does_not_parse_fails_the_file(landing, warehouse, put, tmp_path):
+def test_a_constant_that_does_not_parse_fails_the_file(warehouse, put, ingest_with_sources):
     put("surveys/botanic/export.csv", RETAILER)
-    sources = tmp_path / "sources.yml"
-    sources.write_text(RETAILER_SOURCES.replace('sent_at: "2022-02-01"', 'sent_at: "février 2022"'))
-    [failed] = ingest(landing, warehouse, sources_file=sources, as_of=AS_OF).failed
+    [failed] = ingest_with_sources(
+        RETAILER_SOURCES.replace('sent_at: "2022-02-01"', 'sent_at: "février 2022"'), as_of=AS_OF
+    ).failed
     assert "key `constants.sent_at`: 'février 2022' is not a valid timestamp" in failed.reason
     assert query(warehouse, "select status, rows_loaded from quality.ingestion_log") == [("failed", 0)]
 
 
-def test_values_maps_are_case_insensitive_and_free_crm_segments_stay_as_written(landing, warehouse, put, tmp_path):
+def test_values_maps_are_case_insensitive_and_free_crm_segments_stay_as_written(warehouse, put, ingest_with_sources):
     put(
         "crm/crm.csv",
         "customer_id,segment,status,updated_at\n"
         "C1,Grands comptes,Actif,2025-01-01\nC2,PME,RÉSILIÉ,2025-01-01\nC3,pme,dormant,2025-01-01\n",
     )
-    sources = tmp_path / "sources.yml"
-    sources.write_text('crm:\n  - files: "*.csv"\n    values: {status: {actif: active, "résilié": churned}}\n')
-    ingest(landing, warehouse, sources_file=sources, as_of=AS_OF)
+    ingest_with_sources(
+        'crm:\n  - files: "*.csv"\n    values: {status: {actif: active, "résilié": churned}}\n', as_of=AS_OF
+    )
     assert query(warehouse, "select customer_id, segment, status from raw.crm_customers order by 1") == [
         ("C1", "Grands comptes", "active"),
         ("C2", "PME", "churned"),

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingestion.columns import CALLS
 from ingestion.loader import ingest
 from ingestion.transforms import salesforce_id18_sql
 from tests.builds import dbt, rows
@@ -56,32 +57,12 @@ def _log(warehouse: Path) -> dict[str, tuple]:
 
 
 def _calls(warehouse: Path, where: str = "true") -> dict[str, dict]:
-    columns = (
-        "call_id, customer_id, phone, agent_id, agent_name, team, queue, direction, channel, "
-        "strftime(started_at, '%Y-%m-%dT%H:%M:%SZ'), strftime(answered_at, '%Y-%m-%dT%H:%M:%SZ'), "
-        "strftime(ended_at, '%Y-%m-%dT%H:%M:%SZ'), wait_seconds, talk_seconds, hold_seconds, acw_seconds, "
-        "disposition, attributes"
+    """raw.calls rows by call id: every canonical column (timestamps as ISO text in UTC) and the attributes."""
+    names = [*CALLS.names, "attributes"]
+    columns = ", ".join(
+        f"strftime({c.name}, '%Y-%m-%dT%H:%M:%SZ')" if c.kind == "timestamp" else c.name for c in CALLS.columns
     )
-    names = [
-        "call_id",
-        "customer_id",
-        "phone",
-        "agent_id",
-        "agent_name",
-        "team",
-        "queue",
-        "direction",
-        "channel",
-        "started_at",
-        "answered_at",
-        "ended_at",
-        "wait",
-        "talk",
-        "hold",
-        "acw",
-        "disposition",
-        "attributes",
-    ]
+    columns += ", attributes"
     found = query(warehouse, f"select {columns} from raw.calls where {where} order by _file_name, _line_number")
     return {r[0]: dict(zip(names, r, strict=True)) for r in found}
 
@@ -108,7 +89,12 @@ def test_five9_call_log_maps_durations_report_zone_derived_end_and_dispositions(
         "2026-05-06T15:22:43Z",
         None,
     )
-    assert (first["wait"], first["talk"], first["hold"], first["acw"]) == (48, 362, 20, 75)
+    assert (first["wait_seconds"], first["talk_seconds"], first["hold_seconds"], first["acw_seconds"]) == (
+        48,
+        362,
+        20,
+        75,
+    )
     # a custom disposition stays an attribute, the field is empty, and it is not a rejected value
     assert first["disposition"] is None
     assert json.loads(first["attributes"])["DISPOSITION"] == "Issue Resolved"
@@ -148,7 +134,13 @@ def test_talkdesk_type_gives_direction_and_disposition_and_voicemail_is_a_reject
         "billing",
         "+13125550161",
     )
-    assert (first["started_at"], first["ended_at"], first["wait"], first["talk"], first["hold"]) == (
+    assert (
+        first["started_at"],
+        first["ended_at"],
+        first["wait_seconds"],
+        first["talk_seconds"],
+        first["hold_seconds"],
+    ) == (
         "2026-05-06T14:05:11Z",
         "2026-05-06T14:12:46Z",
         35,
@@ -180,7 +172,13 @@ def test_talkdesk_legacy_json_envelope_with_other_names_and_day_fractions_is_rea
     calls = _calls(warehouse)
     first = calls["74c1e2a3b4c5d6e7f8091a2b3c4d5e6f"]
     # 0.00465277777778 of a day = 402 s; naive 10:05:11 in New York (EDT) = 14:05:11Z
-    assert (first["talk"], first["wait"], first["hold"], first["started_at"], first["ended_at"]) == (
+    assert (
+        first["talk_seconds"],
+        first["wait_seconds"],
+        first["hold_seconds"],
+        first["started_at"],
+        first["ended_at"],
+    ) == (
         402,
         35,
         12,
@@ -229,7 +227,18 @@ def test_connect_records_map_nested_paths_abandoned_and_directions(landing, ware
         "Tier 1 Support",
         "Billing",
     ]
-    assert [first[k] for k in ("started_at", "answered_at", "ended_at", "wait", "talk", "hold", "acw")] == [
+    assert [
+        first[k]
+        for k in (
+            "started_at",
+            "answered_at",
+            "ended_at",
+            "wait_seconds",
+            "talk_seconds",
+            "hold_seconds",
+            "acw_seconds",
+        )
+    ] == [
         "2026-05-06T14:21:05Z",
         "2026-05-06T14:22:10Z",
         "2026-05-06T14:43:48Z",

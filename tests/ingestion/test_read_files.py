@@ -203,26 +203,31 @@ def test_an_xlsx_survey_export_loads(landing, warehouse):
     ]
 
 
-def test_json_array_nested_objects_are_flattened_to_leaf_paths(tmp_path):
-    path = tmp_path / "delighted.json"
-    path.write_text(
-        '[{"id": "1", "score": 9, "person": {"id": "p1", "email": "a@x.org"}, "tags": ["a", "b"]},\n'
-        ' {"id": "2", "score": 3, "person": {"id": "p2"}, "extra": null}]'
-    )
-    names, rows = read_columns(path, tmp_path)
-    assert names == ["id", "score", "person.id", "person.email", "tags", "extra"]
-    assert rows == [("1", "9", "p1", "a@x.org", '["a","b"]', None), ("2", "3", "p2", None, None, None)]
-
-
-def test_amazon_connect_deep_keys_are_parent_child_paths_and_a_null_parent_is_not_a_column(tmp_path):
-    path = tmp_path / "ctr.jsonl"
-    path.write_text(
-        '{"ContactId": "c1", "Agent": {"Username": "ann", "HierarchyGroups": {"Level1": {"GroupName": "T1"}}}}\n'
-        '{"ContactId": "c2", "Agent": null}\n'
-    )
-    names, rows = read_columns(path, tmp_path)
-    assert names == ["ContactId", "Agent.Username", "Agent.HierarchyGroups.Level1.GroupName"]
-    assert rows == [("c1", "ann", "T1"), ("c2", None, None)]
+@pytest.mark.parametrize(
+    ("name", "text", "names", "rows"),
+    [
+        pytest.param(
+            "delighted.json",
+            '[{"id": "1", "score": 9, "person": {"id": "p1", "email": "a@x.org"}, "tags": ["a", "b"]},\n'
+            ' {"id": "2", "score": 3, "person": {"id": "p2"}, "extra": null}]',
+            ["id", "score", "person.id", "person.email", "tags", "extra"],
+            [("1", "9", "p1", "a@x.org", '["a","b"]', None), ("2", "3", "p2", None, None, None)],
+            id="json_array_nested_objects_are_flattened_to_leaf_paths",
+        ),
+        pytest.param(
+            "ctr.jsonl",
+            '{"ContactId": "c1", "Agent": {"Username": "ann", "HierarchyGroups": {"Level1": {"GroupName": "T1"}}}}\n'
+            '{"ContactId": "c2", "Agent": null}\n',
+            ["ContactId", "Agent.Username", "Agent.HierarchyGroups.Level1.GroupName"],
+            [("c1", "ann", "T1"), ("c2", None, None)],
+            id="amazon_connect_deep_keys_are_parent_child_paths_and_a_null_parent_is_not_a_column",
+        ),
+    ],
+)
+def test_json_records_are_flattened_to_leaf_paths(tmp_path, name, text, names, rows):
+    path = tmp_path / name
+    path.write_text(text)
+    assert read_columns(path, tmp_path) == (names, rows)
 
 
 def test_json_with_one_object_per_line_is_read_like_jsonl(tmp_path):

@@ -6,46 +6,17 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from ingestion.columns import SOURCES
 from ingestion.loader import ingest
 from tests.ingestion.conftest import SURVEY_HEADER, query
+from tests.ingestion.v1_warehouse import create_v1_tables
 
-# The previous release's DDL, copied as it was (ingestion/schema.py at v1): the fixture of this test.
-V1_SQL_TYPES = {
-    "text": "varchar",
-    "enum": "varchar",
-    "timestamp": "timestamptz",
-    "date": "date",
-    "integer": "integer",
-    "duration": "integer",
-    "decimal": "decimal(18, 2)",
-}
-V1_LINEAGE = "_file_id bigint, _file_name varchar, _file_sha256 varchar, _line_number bigint, _loaded_at timestamptz"
-V1_INGESTION_LOG = """
-create table quality.ingestion_log (
-    file_id bigint primary key, run_id varchar not null, source varchar not null, file_name varchar not null,
-    file_sha256 varchar, file_size bigint, file_mtime timestamptz, status varchar not null,
-    rows_in_file bigint not null, rows_loaded bigint not null, rows_rejected bigint not null, reason varchar,
-    loaded_at timestamptz not null
-)"""
-V1_REJECTED_ROWS = """
-create table quality.rejected_rows (
-    run_id varchar not null, file_id bigint not null, source varchar not null, file_name varchar not null,
-    line_number bigint, reason_code varchar not null, field varchar, reason varchar not null, raw_record varchar,
-    loaded_at timestamptz not null
-)"""
 V1_MTIME = datetime(2023, 1, 12, 8, 0, tzinfo=UTC)  # older than the v2 file (put: 2023-11)
 
 
 def build_v1_warehouse(path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(path)) as con:
-        con.execute("create schema raw; create schema quality")
-        for source in SOURCES.values():
-            columns = ", ".join(f'"{c.name}" {V1_SQL_TYPES[c.kind]}' for c in source.columns)
-            con.execute(f"create table raw.{source.table} ({columns}, {V1_LINEAGE})")
-        con.execute(V1_INGESTION_LOG)
-        con.execute(V1_REJECTED_ROWS)
+        create_v1_tables(con)  # the previous release's own DDL (tests/fixtures/v1_warehouse)
         con.execute(
             "insert into quality.ingestion_log values (1, 'r1', 'surveys', 'surveys/v1.csv', 'abc', 10, ?, 'loaded', "
             "3, 2, 1, null, now())",

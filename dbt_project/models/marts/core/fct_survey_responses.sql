@@ -10,7 +10,8 @@
 -- One row per invitation. Incremental and exact: a build reprocesses the invitations whose survey rows, or
 -- whose customer's CRM rows, came from files loaded since the last build (late responses, re-sent rows and
 -- late CRM changes included), keyed on the load-order file id rather than on dates.
--- A CRM version respelling a segment name reprocesses the invitations of that segment.
+-- A CRM version respelling a segment name reprocesses the invitations of that segment. A table built by an
+-- earlier release, without a column this model now has, is reprocessed whole (is_incremental_on_current_columns).
 -- depends_on: {{ ref('int_segment_names') }}
 with enriched as (
 
@@ -22,7 +23,7 @@ with enriched as (
 
 ),
 
-{% if is_incremental() %}
+{% if is_incremental_on_current_columns() %}
 watermark as (
 
     select coalesce(max(_built_through_file_id), -1) as file_id from {{ this }}
