@@ -34,6 +34,15 @@ def dbt(warehouse: Path, work: Path, *args: str, reporting_tz: str = "UTC", as_o
     return done.stdout
 
 
+def prepare_themes(warehouse: Path, preset: str = "contact_centre") -> None:
+    """The theme step that runs between ingestion and dbt in the pipeline (languages, lemmas, taxonomy words)."""
+    from themes.prepare import prepare_theme_inputs
+    from themes.taxonomy import load_taxonomy
+
+    with duckdb.connect(str(warehouse)) as con:
+        prepare_theme_inputs(con, load_taxonomy(preset, None))
+
+
 def rows(warehouse: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute("set TimeZone = 'UTC'")

@@ -17,12 +17,13 @@ AS_OF = "2026-06-25T03:00:00+00:00"  # two detractors of 24 June fall due on 25 
 @pytest.fixture(scope="session")
 def published(messy_landing, tmp_path_factory) -> Path:
     from ingestion.loader import ingest
-    from tests.builds import dbt
+    from tests.builds import dbt, prepare_themes
 
     landing, _ = messy_landing
     work = tmp_path_factory.mktemp("dashboard_build")
     warehouse = work / "nps.duckdb"
     ingest(landing, warehouse)
+    prepare_themes(warehouse)
     dbt(warehouse, work, "build", as_of=AS_OF)
     path = tmp_path_factory.mktemp("published") / "nps_published.duckdb"
     publish_marts(warehouse, path)
