@@ -43,6 +43,16 @@ def prepare_themes(warehouse: Path, preset: str = "contact_centre") -> None:
         prepare_theme_inputs(con, load_taxonomy(preset, None))
 
 
+def landing_with(root: Path, files: dict[str, str]) -> Path:
+    """A landing folder with the three source folders (empty unless given files) and `files` written."""
+    landing = root / "landing"
+    for source in ("surveys", "crm", "calls"):
+        (landing / source).mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (landing / name).write_text(text, encoding="utf-8")
+    return landing
+
+
 def rows(warehouse: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute("set TimeZone = 'UTC'")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingestion.loader import ingest
-from tests.builds import dbt, rows
+from tests.builds import dbt, landing_with, rows
 
 SURVEY_HEADER = "response_id,customer_id,email,channel,touchpoint,sent_at,responded_at,nps_score\n"
 CRM_HEADER = "customer_id,email,segment,status,updated_at\n"
@@ -32,16 +32,6 @@ SURVEYS = (
     + "R8,,c2@example.test,email,relationship,2026-04-09T09:00:00+00:00,2026-04-09T10:00:00+00:00,7\n"
     + "R9,C1,,email,relationship,2026-04-10T09:00:00+00:00,,\n"
 )
-
-
-def landing_with(root: Path, files: dict[str, str]) -> Path:
-    """A landing folder with the three source folders (empty unless given files) and `files` written."""
-    landing = root / "landing"
-    for source in ("surveys", "crm", "calls"):
-        (landing / source).mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (landing / name).write_text(text, encoding="utf-8")
-    return landing
 
 
 def segments_by_month(warehouse: Path) -> list[tuple]:

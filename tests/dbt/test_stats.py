@@ -11,7 +11,7 @@ import pytest
 
 from ingestion.loader import ingest
 from publishing.nps_metrics import pooled_interval
-from tests.builds import dbt, rows
+from tests.builds import dbt, landing_with, rows
 
 SURVEY_HEADER = "response_id,customer_id,channel,touchpoint,sent_at,responded_at,nps_score,language\n"
 
@@ -35,15 +35,6 @@ SURVEYS = (
     + survey_rows("2026-04-03", BIG_BAD, "C")
     + survey_rows("2026-04-04", BIG_GOOD, "D")
 )
-
-
-def landing_with(root: Path, files: dict[str, str]) -> Path:
-    landing = root / "landing"
-    for source in ("surveys", "crm", "calls"):
-        (landing / source).mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (landing / name).write_text(text, encoding="utf-8")
-    return landing
 
 
 @pytest.fixture(scope="module")
