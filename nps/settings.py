@@ -24,6 +24,10 @@ DEFAULT_LOW_SAMPLE_THRESHOLD = 30
 DEFAULT_ORPHAN_MAX_SHARE = 0.05
 DEFAULT_MAX_REJECTED_SHARE = 0.10
 DEFAULT_FILE_SETTLE_SECONDS = 0.0
+# the engine dbt builds on (NPS_ENGINE): DuckDB, embedded (default), or Apache Spark through dbt-spark, reading the
+# raw layer from the lake's Parquet files (README, "When one machine is not enough")
+ENGINES = ("duckdb", "spark")
+DEFAULT_ENGINE = "duckdb"
 
 # setting → environment variable (contract section 1)
 ENV_VARS: dict[str, str] = {
@@ -40,6 +44,7 @@ ENV_VARS: dict[str, str] = {
     "orphan_max_share": "NPS_ORPHAN_MAX_SHARE",
     "max_rejected_share": "NPS_MAX_REJECTED_SHARE",
     "file_settle_seconds": "NPS_FILE_SETTLE_SECONDS",
+    "engine": "NPS_ENGINE",
 }
 
 
@@ -74,6 +79,7 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "max_rejected_share": float,
     "file_settle_seconds": float,
     "as_of": _as_of,
+    "engine": lambda v: str(v).strip().lower(),
 }
 
 
@@ -92,6 +98,7 @@ class Settings:
     orphan_max_share: float = DEFAULT_ORPHAN_MAX_SHARE
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE
     file_settle_seconds: float = DEFAULT_FILE_SETTLE_SECONDS
+    engine: str = DEFAULT_ENGINE  # duckdb | spark (NPS_ENGINE)
 
     def __post_init__(self) -> None:
         if self.sources_file is None:
@@ -101,6 +108,16 @@ class Settings:
     def data_dir(self) -> Path:
         """The folder holding the warehouse: DAGSTER_HOME, Data Docs and run artefacts live beside it."""
         return self.warehouse_path.parent
+
+    @property
+    def lake_dir(self) -> Path:
+        """The raw layer as Parquet (`ingestion.lake`), beside the warehouse: the sources of a Spark build."""
+        return self.data_dir / "lake"
+
+    @property
+    def spark_dir(self) -> Path:
+        """The Spark session's warehouse (its tables' Parquet files) and metastore, beside the warehouse."""
+        return self.data_dir / "spark"
 
     @property
     def published_marts_dir(self) -> Path:
@@ -164,6 +181,8 @@ class Settings:
         for name in ("orphan_max_share", "max_rejected_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} ({ENV_VARS[name]}) must be within 0..1, got {getattr(self, name)}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine ({ENV_VARS['engine']}) must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         if self.file_settle_seconds < 0:
             raise ValueError(
                 f"file_settle_seconds ({ENV_VARS['file_settle_seconds']}) must be >= 0, got {self.file_settle_seconds}"

@@ -126,11 +126,19 @@ def dbt_vars(settings: Settings) -> dict[str, object]:
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
-    """What `profiles.yml` reads with `env_var`, for the dbt child process."""
-    return {
+    """What `profiles.yml` reads with `env_var`, for the dbt child process; with engine spark, the `spark`
+    target, the lake it reads its sources from and the folder of its session's warehouse."""
+    env = {
         "NPS_WAREHOUSE_PATH": str(settings.warehouse_path.resolve()),
         "NPS_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
     }
+    if settings.engine == "spark":
+        env |= {
+            "NPS_DBT_TARGET": "spark",
+            "NPS_LAKE_DIR": str(settings.lake_dir.resolve()),
+            "NPS_SPARK_DIR": str(settings.spark_dir.resolve()),
+        }
+    return env
 
 
 def dbt_build_args(settings: Settings) -> list[str]:
@@ -154,6 +162,7 @@ class NpsSettings(ConfigurableResource):
     orphan_max_share: float
     max_rejected_share: float
     file_settle_seconds: float
+    engine: str = "duckdb"  # duckdb | spark (NPS_ENGINE)
 
     _pinned: Settings | None = PrivateAttr(default=None)
 
@@ -181,6 +190,7 @@ class NpsSettings(ConfigurableResource):
             orphan_max_share=self.orphan_max_share,
             max_rejected_share=self.max_rejected_share,
             file_settle_seconds=self.file_settle_seconds,
+            engine=self.engine,
         )
 
     def get(self) -> Settings:
@@ -206,4 +216,5 @@ def config_of(settings: Settings) -> dict[str, object]:
         "orphan_max_share": settings.orphan_max_share,
         "max_rejected_share": settings.max_rejected_share,
         "file_settle_seconds": settings.file_settle_seconds,
+        "engine": settings.engine,
     }

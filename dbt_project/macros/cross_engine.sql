@@ -46,3 +46,25 @@
     {%- endfor -%}
     select 1
 {%- endmacro %}
+
+{#- A double-precision float, and an expression cast to one: ratios are computed in doubles on every engine
+    (Spark would keep `1.0 * a / b` in a decimal of limited scale, DuckDB makes it a double). -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'nps_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double precision
+{%- endmacro %}
+
+{% macro duckdb__type_double() -%}
+    double
+{%- endmacro %}
+
+{% macro spark__type_double() -%}
+    double
+{%- endmacro %}
+
+{% macro as_double(expr) -%}
+    cast({{ expr }} as {{ type_double() }})
+{%- endmacro %}
