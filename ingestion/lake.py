@@ -49,7 +49,7 @@ def _copy(con: duckdb.DuckDBPyConnection, select: str, target: Path) -> None:
 
 
 def _columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
-    return [(name, str(kind)) for name, kind in con.execute(f"describe {relation}").fetchall()]
+    return [(row[0], str(row[1])) for row in con.execute(f"describe select * from {relation}").fetchall()]
 
 
 def _schema_changed(con: duckdb.DuckDBPyConnection, table: str, schema_file: Path) -> bool:

@@ -30,7 +30,7 @@ def parquet_rows(path: Path, sql: str = "select * from t order by all") -> list[
 def test_each_loaded_file_is_one_parquet_file_holding_exactly_its_raw_rows(landing, warehouse, put):
     put("surveys/a.csv", FIRST)
     put("surveys/b.csv", SECOND)
-    ingest(landing, warehouse)
+    ingest(landing, warehouse, max_rejected_share=1.0)
     lake = warehouse.parent / "lake"
     for file_id in (1, 2):
         expected = query(warehouse, f"select * from raw.surveys where _file_id = {file_id} order by all")
@@ -44,7 +44,7 @@ def test_each_loaded_file_is_one_parquet_file_holding_exactly_its_raw_rows(landi
 
 def test_a_source_without_files_still_has_its_columns_in_the_lake(landing, warehouse, put):
     put("surveys/a.csv", FIRST)
-    ingest(landing, warehouse)
+    ingest(landing, warehouse, max_rejected_share=1.0)
     schema_file = warehouse.parent / "lake" / "raw" / "calls" / SCHEMA_FILE
     assert parquet_rows(schema_file) == []
     with duckdb.connect() as con:
@@ -55,7 +55,7 @@ def test_a_source_without_files_still_has_its_columns_in_the_lake(landing, wareh
 def test_the_quality_tables_are_in_the_lake_as_the_warehouse_holds_them(landing, warehouse, put):
     put("surveys/a.csv", FIRST)
     put("surveys/b.csv", SECOND)
-    ingest(landing, warehouse)
+    ingest(landing, warehouse, max_rejected_share=1.0)
     for table in QUALITY_TABLES:
         path = warehouse.parent / "lake" / "quality" / f"{table}.parquet"
         assert parquet_rows(path) == query(warehouse, f"select * from quality.{table} order by all"), table
@@ -66,18 +66,18 @@ def test_the_quality_tables_are_in_the_lake_as_the_warehouse_holds_them(landing,
 
 def test_a_lake_file_lost_after_the_commit_is_written_again_by_the_next_run(landing, warehouse, put):
     put("surveys/a.csv", FIRST)
-    ingest(landing, warehouse)
+    ingest(landing, warehouse, max_rejected_share=1.0)
     lost = raw_file_path(warehouse.parent / "lake", "surveys", 1)
     lost.unlink()
     put("surveys/b.csv", SECOND)
-    ingest(landing, warehouse)
+    ingest(landing, warehouse, max_rejected_share=1.0)
     assert parquet_rows(lost) == query(warehouse, "select * from raw.surveys where _file_id = 1 order by all")
 
 
 def test_a_lake_file_whose_rows_left_raw_is_removed_and_nothing_else_is_rewritten(landing, warehouse, put):
     put("surveys/a.csv", FIRST)
     put("surveys/b.csv", SECOND)
-    ingest(landing, warehouse)
+    ingest(landing, warehouse, max_rejected_share=1.0)
     lake = warehouse.parent / "lake"
     kept = raw_file_path(lake, "surveys", 1)
     written_at = kept.stat().st_mtime_ns
