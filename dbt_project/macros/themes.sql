@@ -8,11 +8,6 @@
     {{ text }} rlike {{ pattern }}
 {%- endmacro %}
 
-{#- Spark string literals treat a backslash as an escape: the pattern literal's backslashes are doubled. -#}
-{% macro spark__regex_matches(text, pattern) -%}
-    {{ text }} rlike {{ pattern | replace('\\', '\\\\') }}
-{%- endmacro %}
-
 {% macro duckdb__regex_matches(text, pattern) -%}
     regexp_matches({{ text }}, {{ pattern }})
 {%- endmacro %}
