@@ -137,6 +137,8 @@ def dbt_env(settings: Settings) -> dict[str, str]:
             "NPS_DBT_TARGET": "spark",
             "NPS_LAKE_DIR": str(settings.lake_dir.resolve()),
             "NPS_SPARK_DIR": str(settings.spark_dir.resolve()),
+            # one write per dbt event line: the JVM writes to the same pipe (dagster-dbt merges stderr into stdout)
+            "PYTHONUNBUFFERED": "1",
         }
     return env
 
