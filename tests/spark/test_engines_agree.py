@@ -6,9 +6,6 @@ lake that ingestion wrote beside the DuckDB warehouse. Slow (a JVM and a few hun
 
 from __future__ import annotations
 
-import math
-from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -16,10 +13,10 @@ import pytest
 
 from publishing.spark_tables import import_spark_tables, spark_table_folders
 from tests.builds import dbt
+from tests.spark.marts_compare import differences, sorted_rows
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
-TOLERANCE = 1e-9
 MARTS = "select table_name from duckdb_tables() where schema_name = 'marts' and database_name = current_database()"
 
 
@@ -38,45 +35,6 @@ def spark_built(messy_built, tmp_path_factory) -> tuple[Path, Path]:
     work = tmp_path_factory.mktemp("spark_build")
     dbt(warehouse, work, "build", extra_env=spark_env(warehouse))
     return warehouse, warehouse.parent / "spark"
-
-
-def _value(value: object) -> object:
-    """A cell in a form both engines' results compare in: instants in UTC, decimals as floats."""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.timestamp()
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
-def _sort_key(row: tuple) -> tuple:
-    return tuple((v is None, round(v, 6) if isinstance(v, float) else str(v)) for v in row)
-
-
-def sorted_rows(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> list[tuple]:
-    selected = ", ".join(f'"{c}"' for c in columns)
-    return sorted(
-        (tuple(_value(v) for v in row) for row in con.execute(f"select {selected} from {relation}").fetchall()),
-        key=_sort_key,
-    )
-
-
-def differences(left: list[tuple], right: list[tuple], columns: list[str]) -> list[str]:
-    if len(left) != len(right):
-        return [f"{len(left)} rows on DuckDB, {len(right)} on Spark"]
-    found = []
-    for number, (a, b) in enumerate(zip(left, right, strict=True)):
-        for column, x, y in zip(columns, a, b, strict=True):
-            same = (
-                math.isclose(x, y, rel_tol=0, abs_tol=TOLERANCE)
-                if isinstance(x, float | int) and isinstance(y, float | int) and not isinstance(x, bool)
-                else x == y
-            )
-            if not same:
-                found.append(f"row {number} {column}: DuckDB {x!r}, Spark {y!r}")
-    return found[:20]
 
 
 def test_every_mart_built_on_spark_equals_the_duckdb_build(spark_built):

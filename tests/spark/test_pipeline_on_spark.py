@@ -16,7 +16,7 @@ import pytest
 from nps.settings import Settings
 from orchestration.pipeline import RunSummary
 from tests.orchestration.conftest import run_in
-from tests.spark.test_engines_agree import differences, sorted_rows
+from tests.spark.marts_compare import differences, sorted_rows
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
