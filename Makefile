@@ -12,7 +12,7 @@ export UV_LINK_MODE := copy
 # --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set (as on our CI machines) nothing would ever cache
 # .pyc files, and every process (`nps run`, each dbt subprocess) would recompile the libraries it imports:
 # 7 s of a 34 s tiny `nps run` (docs/performance.md).
-UV_SYNC := sync --frozen --quiet --compile-bytecode
+UV_SYNC := sync --frozen --quiet --compile-bytecode --extra spark
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv

@@ -26,6 +26,7 @@ from ingestion.columns import SOURCES, Source
 from ingestion.dates import OrderDecision
 from ingestion.decode import DEFAULT_OPTIONS, ReadOptions
 from ingestion.detect import choose_profile
+from ingestion.lake import export_lake
 from ingestion.mapping import FileMapping, date_order_text, decide_orders, map_plan
 from ingestion.readers import FileProblem, ReadPlan, plan_for
 from ingestion.schema import ensure_schema
@@ -615,6 +616,7 @@ def ingest(
     on_file_done: Callable[[FileResult], None] | None = None,
     memory_limit: str | None = None,
     settle_seconds: float = 0,
+    lake_dir: Path | None = None,
 ) -> IngestReport:
     """Load every new file of `sources` (default all) into `raw`, in one transaction.
 
@@ -625,6 +627,8 @@ def ingest(
     `on_file_done` is called after each file inside the transaction (progress; tests kill the run there).
     `memory_limit` (e.g. "4GB") caps DuckDB's memory; beyond it DuckDB spills.
     `settle_seconds` (NPS_FILE_SETTLE_SECONDS): a file modified less than that long ago is `deferred`.
+    `lake_dir` (default `<warehouse folder>/lake`): after the commit, each loaded file's raw rows and the quality
+    tables are also written there as Parquet (`ingestion.lake`), the sources of engines other than DuckDB.
     """
     unknown = set(sources or ()) - set(SOURCES)
     if unknown:
@@ -659,6 +663,7 @@ def ingest(
                 except BaseException:
                     con.execute("rollback")
                     raise
+        export_lake(con, Path(lake_dir) if lake_dir else Path(warehouse_path).parent / "lake")
     finally:
         con.close()
     return report

@@ -25,6 +25,10 @@ DEFAULT_ORPHAN_MAX_SHARE = 0.05
 DEFAULT_MAX_REJECTED_SHARE = 0.10
 DEFAULT_FILE_SETTLE_SECONDS = 0.0
 DEFAULT_KEEP_RUNS = 20  # finished Dagster runs kept (records, event logs, compute logs); older ones deleted
+# the engine dbt builds on (NPS_ENGINE): DuckDB, embedded (default), or Apache Spark through dbt-spark, reading the
+# raw layer from the lake's Parquet files (README, "When one machine is not enough")
+ENGINES = ("duckdb", "spark")
+DEFAULT_ENGINE = "duckdb"
 
 # setting → environment variable (contract section 1)
 ENV_VARS: dict[str, str] = {
@@ -42,6 +46,7 @@ ENV_VARS: dict[str, str] = {
     "max_rejected_share": "NPS_MAX_REJECTED_SHARE",
     "file_settle_seconds": "NPS_FILE_SETTLE_SECONDS",
     "keep_runs": "NPS_KEEP_RUNS",
+    "engine": "NPS_ENGINE",
 }
 
 
@@ -77,6 +82,7 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "file_settle_seconds": float,
     "keep_runs": int,
     "as_of": _as_of,
+    "engine": lambda v: str(v).strip().lower(),
 }
 
 
@@ -96,6 +102,7 @@ class Settings:
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE
     file_settle_seconds: float = DEFAULT_FILE_SETTLE_SECONDS
     keep_runs: int = DEFAULT_KEEP_RUNS  # Dagster run history kept after each run (NPS_KEEP_RUNS)
+    engine: str = DEFAULT_ENGINE  # duckdb | spark (NPS_ENGINE)
 
     def __post_init__(self) -> None:
         if self.sources_file is None:
@@ -105,6 +112,16 @@ class Settings:
     def data_dir(self) -> Path:
         """The folder holding the warehouse: DAGSTER_HOME, Data Docs and run artefacts live beside it."""
         return self.warehouse_path.parent
+
+    @property
+    def lake_dir(self) -> Path:
+        """The raw layer as Parquet (`ingestion.lake`), beside the warehouse: the sources of a Spark build."""
+        return self.data_dir / "lake"
+
+    @property
+    def spark_dir(self) -> Path:
+        """The Spark session's warehouse (its tables' Parquet files) and metastore, beside the warehouse."""
+        return self.data_dir / "spark"
 
     @property
     def published_marts_dir(self) -> Path:
@@ -170,6 +187,8 @@ class Settings:
                 raise ValueError(f"{name} ({ENV_VARS[name]}) must be within 0..1, got {getattr(self, name)}")
         if self.keep_runs < 1:
             raise ValueError(f"keep_runs ({ENV_VARS['keep_runs']}) must be at least 1, got {self.keep_runs}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine ({ENV_VARS['engine']}) must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         if self.file_settle_seconds < 0:
             raise ValueError(
                 f"file_settle_seconds ({ENV_VARS['file_settle_seconds']}) must be >= 0, got {self.file_settle_seconds}"

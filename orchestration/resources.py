@@ -24,7 +24,7 @@ from packaging.version import Version
 from pydantic import PrivateAttr
 
 from ingestion.sources_file import load_sources_file
-from nps.settings import DEFAULT_KEEP_RUNS, Settings
+from nps.settings import DEFAULT_ENGINE, DEFAULT_KEEP_RUNS, Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -158,11 +158,21 @@ def dbt_vars(settings: Settings) -> dict[str, object]:
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
-    """What `profiles.yml` reads with `env_var`, for the dbt child process."""
-    return {
+    """What `profiles.yml` reads with `env_var`, for the dbt child process; with engine spark, the `spark`
+    target, the lake it reads its sources from and the folder of its session's warehouse."""
+    env = {
         "NPS_WAREHOUSE_PATH": str(settings.warehouse_path.resolve()),
         "NPS_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
     }
+    if settings.engine == "spark":
+        env |= {
+            "NPS_DBT_TARGET": "spark",
+            "NPS_LAKE_DIR": str(settings.lake_dir.resolve()),
+            "NPS_SPARK_DIR": str(settings.spark_dir.resolve()),
+            # one write per dbt event line: the JVM writes to the same pipe (dagster-dbt merges stderr into stdout)
+            "PYTHONUNBUFFERED": "1",
+        }
+    return env
 
 
 def dbt_build_args(settings: Settings) -> list[str]:
@@ -187,6 +197,7 @@ class NpsSettings(ConfigurableResource):
     max_rejected_share: float
     file_settle_seconds: float
     keep_runs: int = DEFAULT_KEEP_RUNS
+    engine: str = DEFAULT_ENGINE  # duckdb | spark (NPS_ENGINE)
 
     _pinned: Settings | None = PrivateAttr(default=None)
 
@@ -215,6 +226,7 @@ class NpsSettings(ConfigurableResource):
             max_rejected_share=self.max_rejected_share,
             file_settle_seconds=self.file_settle_seconds,
             keep_runs=self.keep_runs,
+            engine=self.engine,
         )
 
     def get(self) -> Settings:
@@ -241,4 +253,5 @@ def config_of(settings: Settings) -> dict[str, object]:
         "max_rejected_share": settings.max_rejected_share,
         "file_settle_seconds": settings.file_settle_seconds,
         "keep_runs": settings.keep_runs,
+        "engine": settings.engine,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -16,8 +17,16 @@ END = date(2026, 6, 30)
 AS_OF = "2026-07-01T00:00:00+00:00"
 
 
-def dbt(warehouse: Path, work: Path, *args: str, reporting_tz: str = "UTC", as_of: str = AS_OF) -> str:
-    """`dbt <args>` against `warehouse` in a subprocess; returns dbt's output, raises with it on failure."""
+def dbt(
+    warehouse: Path,
+    work: Path,
+    *args: str,
+    reporting_tz: str = "UTC",
+    as_of: str = AS_OF,
+    extra_env: Mapping[str, str] | None = None,
+) -> str:
+    """`dbt <args>` against `warehouse` in a subprocess; returns dbt's output, raises with it on failure.
+    `extra_env` is added to the child's environment (e.g. the Spark target's variables)."""
     env = {
         "NPS_WAREHOUSE_PATH": str(warehouse),
         "NPS_REPORTING_TZ": reporting_tz,
@@ -25,6 +34,7 @@ def dbt(warehouse: Path, work: Path, *args: str, reporting_tz: str = "UTC", as_o
         "DBT_TARGET_PATH": str(work / "target"),
         "DBT_LOG_PATH": str(work / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(extra_env or {}),
     }
     # a subprocess, as in production: dbt-duckdb keeps the file attached for the life of its process
     command = [str(DBT), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]

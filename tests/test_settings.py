@@ -107,3 +107,16 @@ def test_reading_settings_never_writes_the_environment() -> None:
     before = dict(os.environ)
     Settings.from_env(landing_dir=Path("/elsewhere"), as_of="2025-01-01T00:00:00Z").to_env()
     assert dict(os.environ) == before
+
+
+def test_the_engine_is_duckdb_unless_nps_engine_says_spark() -> None:
+    assert Settings.from_env(env={}).engine == "duckdb"
+    settings = Settings.from_env(env={"NPS_ENGINE": "Spark", "NPS_WAREHOUSE_PATH": "/d/w/nps.duckdb"})
+    assert settings.engine == "spark"
+    assert (settings.lake_dir, settings.spark_dir) == (Path("/d/w/lake"), Path("/d/w/spark"))
+    assert settings.to_env()["NPS_ENGINE"] == "spark"
+
+
+def test_an_unknown_engine_is_refused_naming_the_variable() -> None:
+    with pytest.raises(ValueError, match=r"NPS_ENGINE.*duckdb, spark.*'postgres'"):
+        Settings.from_env(env={"NPS_ENGINE": "postgres"})

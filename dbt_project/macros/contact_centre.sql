@@ -5,9 +5,9 @@
         count(*) filter (where is_inbound_answered) as inbound_calls_answered,
         avg(case when is_inbound_answered then handle_seconds end) as aht_seconds,
         avg(case when direction = 'inbound' then wait_seconds end) as avg_wait_seconds,
-        1.0 * count(*) filter (where is_inbound_answered and is_transferred)
+        {{ as_double('count(*) filter (where is_inbound_answered and is_transferred)') }}
             / nullif(count(*) filter (where is_inbound_answered), 0) as transfer_rate,
-        1.0 * count(*) filter (where is_inbound_answered and is_repeat_contact)
+        {{ as_double('count(*) filter (where is_inbound_answered and is_repeat_contact)') }}
             / nullif(count(*) filter (where is_inbound_answered), 0) as repeat_contact_rate,
         cast(sum(responses) as {{ dbt.type_bigint() }}) as responses,
         cast(sum(promoters) as {{ dbt.type_bigint() }}) as promoters,

@@ -10,5 +10,5 @@
 
 {#- Neutral hours between two timestamps, to the second. -#}
 {% macro hours_between(start, finish) -%}
-    {{ dbt.datediff(start, finish, 'second') }} / 3600.0
+    {{ as_double(dbt.datediff(start, finish, 'second')) }} / 3600
 {%- endmacro %}

@@ -44,3 +44,9 @@
 {% macro duckdb__normalise_text(expr) -%}
     strip_accents(lower({{ expr }}))
 {%- endmacro %}
+
+{#- Spark has no strip_accents: the accented Latin letters of the languages served, mapped to their base letter. -#}
+{% macro spark__normalise_text(expr) -%}
+    translate(lower({{ expr }}), 'àáâãäåāăąçćčďèéêëēĕėęěìíîïīĭįñńňòóôõöōŏőùúûüūŭůűųýÿźżž',
+        'aaaaaaaaacccdeeeeeeeeeiiiiiiinnnoooooooouuuuuuuuuyyzzz')
+{%- endmacro %}

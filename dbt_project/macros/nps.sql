@@ -24,19 +24,19 @@
 
 {#- Share (0–1) of CSAT responses that are satisfied; null without CSAT responses. -#}
 {% macro csat_pct_satisfied(satisfied, responses) -%}
-    case when ({{ responses }}) > 0 then 1.0 * ({{ satisfied }}) / ({{ responses }}) end
+    case when ({{ responses }}) > 0 then {{ as_double(satisfied) }} / ({{ responses }}) end
 {%- endmacro %}
 
 {% macro nps(promoters, detractors, responses) -%}
     case when ({{ responses }}) > 0
-        then 100.0 * (({{ promoters }}) - ({{ detractors }})) / ({{ responses }})
+        then 100.0 * (({{ promoters }}) - ({{ detractors }})) / {{ as_double(responses) }}
     end
 {%- endmacro %}
 
 {#- pP + pD - (pP - pD)^2: the variance of one response's NPS contribution (as a fraction). -#}
 {% macro nps_spread(promoters, detractors, responses) -%}
-    (1.0 * ({{ promoters }}) / ({{ responses }})) + (1.0 * ({{ detractors }}) / ({{ responses }}))
-            - power((1.0 * ({{ promoters }}) / ({{ responses }})) - (1.0 * ({{ detractors }}) / ({{ responses }})), 2)
+    ({{ as_double(promoters) }} / ({{ responses }})) + ({{ as_double(detractors) }} / ({{ responses }}))
+            - power(({{ as_double(promoters) }} / ({{ responses }})) - ({{ as_double(detractors) }} / ({{ responses }})), 2)
 {%- endmacro %}
 
 {#- Variance of the NPS (in points squared): (pP + pD - (pP - pD)^2) / n * 100^2. -#}
@@ -64,7 +64,7 @@
     never zero (p'P and p'D are both above 0) and the centre is strictly inside −100..100, so the clipped interval
     always has a width. `bound` is `low` or `high`. -#}
 {% macro nps_adjusted_wald(promoters, detractors, responses, bound) -%}
-    {%- set n_adj = "((" ~ responses ~ ") + 3.0)" -%}
+    {%- set n_adj = "(" ~ as_double(responses) ~ " + 3.0)" -%}
     {%- set p_promoters = "((" ~ promoters ~ ") + 0.75) / " ~ n_adj -%}
     {%- set p_detractors = "((" ~ detractors ~ ") + 0.75) / " ~ n_adj -%}
     {%- set centre = "100.0 * ((" ~ p_promoters ~ ") - (" ~ p_detractors ~ "))" -%}

@@ -30,7 +30,7 @@
 {#- The moment against which open follow-ups are judged: var as_of (NPS_AS_OF), else now. -#}
 {% macro as_of_timestamp() -%}
     {%- if var('as_of', '') | trim -%}
-        cast('{{ var("as_of") | trim }}' as {{ dbt.type_timestamp() }}tz)
+        cast('{{ var("as_of") | trim }}' as {{ type_timestamptz() }})
     {%- else -%}
         current_timestamp
     {%- endif -%}

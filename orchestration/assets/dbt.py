@@ -9,6 +9,7 @@ from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 
 from orchestration.resources import NpsSettings, dbt_build_args, dbt_cli_for, dbt_env, dbt_project
 from orchestration.translator import NpsDbtTranslator
+from publishing.spark_tables import import_spark_tables
 
 
 @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=NpsDbtTranslator())
@@ -19,6 +20,11 @@ def nps_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, nps: Nps
     target = (settings.data_dir / "dbt_target").resolve()
     cli = dbt_cli_for(dbt, dbt_env(settings))
     yield from cli.cli(dbt_build_args(settings), context=context, target_path=target).stream()
+    if settings.engine == "spark":  # what Spark built, into the warehouse the quality suites and publish read
+        tables = import_spark_tables(
+            settings.warehouse_path, settings.spark_dir, memory_limit=settings.duckdb_memory_limit
+        )
+        context.log.info(f"read {len(tables)} Spark tables into {settings.warehouse_path}")
 
 
 def models_in_folder(folder: str) -> list[str]:

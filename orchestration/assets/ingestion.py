@@ -106,6 +106,7 @@ def build_ingestion_asset(source: str) -> AssetsDefinition:
                 max_rejected_share=settings.max_rejected_share,
                 settle_seconds=settings.file_settle_seconds,
                 memory_limit=settings.duckdb_memory_limit,
+                lake_dir=settings.lake_dir,
                 on_file_done=lambda f: context.log.info(
                     f"{f.status} {f.file_name}: {f.rows_loaded} rows, {f.rows_rejected} rejected"
                 ),

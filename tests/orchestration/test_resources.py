@@ -111,6 +111,15 @@ def test_the_dbt_process_gets_the_warehouse_path_in_its_own_environment(tmp_path
     assert os.environ.get("NPS_WAREHOUSE_PATH") != str(warehouse.resolve())  # ours is untouched
 
 
+def test_with_engine_spark_dbt_builds_on_the_spark_target_from_the_lake_beside_the_warehouse(tmp_path: Path) -> None:
+    duckdb_env = dbt_env(Settings.from_env({}, warehouse_path=tmp_path / "w.duckdb"))
+    assert "NPS_DBT_TARGET" not in duckdb_env
+    spark_env = dbt_env(Settings.from_env({"NPS_ENGINE": "spark"}, warehouse_path=tmp_path / "w.duckdb"))
+    assert spark_env["NPS_DBT_TARGET"] == "spark"
+    assert spark_env["NPS_LAKE_DIR"] == str((tmp_path / "lake").resolve())
+    assert spark_env["NPS_SPARK_DIR"] == str((tmp_path / "spark").resolve())
+
+
 def test_a_manifest_older_than_a_dbt_model_is_prepared_again(tmp_path):
     import os
 

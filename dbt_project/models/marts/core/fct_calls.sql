@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=('table' if target.type == 'spark' else 'incremental'),
         unique_key='call_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',

@@ -33,8 +33,8 @@ final as (
 
     select
         *,
-        1.0 * recovered / nullif(detractors_answering_again, 0) as recovery_rate,
-        1.0 * followed_up_within_sla / nullif(detractors, 0) as sla_attainment
+        {{ as_double('recovered') }} / nullif(detractors_answering_again, 0) as recovery_rate,
+        {{ as_double('followed_up_within_sla') }} / nullif(detractors, 0) as sla_attainment
     from periods
 
 )

@@ -10,7 +10,7 @@ with periods as (
     'periods',
     extra_metrics={
         'csat_pct_satisfied': csat_pct_satisfied('csat_satisfied', 'csat_responses'),
-        'ces_avg': 'case when ces_responses > 0 then 1.0 * ces_sum / ces_responses end',
+        'ces_avg': 'case when ces_responses > 0 then ' ~ as_double('ces_sum') ~ ' / ces_responses end',
     },
     trailing_columns=['csat_responses', 'csat_pct_satisfied', 'ces_responses', 'ces_avg'],
 ) }}

@@ -40,7 +40,9 @@ periods as (
 {{ nps_periods_with_change(
     'periods',
     extra_columns=['invitations', 'response_rate'],
-    extra_metrics={'response_rate': 'case when invitations > 0 then 1.0 * invitations_responded / invitations end'},
+    extra_metrics={
+        'response_rate': 'case when invitations > 0 then ' ~ as_double('invitations_responded') ~ ' / invitations end'
+    },
     trailing_columns=['is_partial_period'],
 ) }}
 

@@ -35,7 +35,7 @@ impact as (
         theme_periods.mentions,
         theme_periods.responses,
         theme_periods.detractors as detractor_mentions,
-        1.0 * theme_periods.detractors / nullif(all_periods.detractors, 0) as detractor_share,
+        {{ as_double('theme_periods.detractors') }} / nullif(all_periods.detractors, 0) as detractor_share,
         {{ nps('theme_periods.promoters', 'theme_periods.detractors', 'theme_periods.responses') }} as nps_with_theme,
         {{ nps_ci_low_95('theme_periods.promoters', 'theme_periods.detractors', 'theme_periods.responses') }}
             as nps_ci_low_95,

@@ -1,0 +1,67 @@
+"""`NPS_ENGINE=spark nps run` (issue 22): the Dagster job on Spark publishes the same marts as on DuckDB.
+
+Both runs read a copy of the same landing folder with the same settings; only the engine differs. The Spark run is
+the one Spark session of the CI job: ingestion (DuckDB, writing the lake), `dbt build` on the `spark` target
+(seeds, models, unit tests, data tests), the quality suites and the publish.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from nps.settings import Settings
+from orchestration.pipeline import RunSummary
+from tests.orchestration.conftest import run_in
+from tests.spark.marts_compare import differences, sorted_rows
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+AS_OF = "2026-07-01T00:00:00+00:00"
+
+
+def run_on(engine: str, landing: Path, root: Path) -> tuple[Settings, RunSummary]:
+    shutil.copytree(landing, root / "landing")
+    settings = Settings.from_env(
+        env={"DAGSTER_HOME": "", "NPS_ENGINE": engine},
+        landing_dir=root / "landing",
+        warehouse_path=root / "wh" / "nps.duckdb",
+        as_of=AS_OF,
+    )
+    return settings, run_in(settings)
+
+
+@pytest.fixture(scope="module")
+def both_runs(messy_landing, tmp_path_factory):
+    landing, _ = messy_landing
+    return {engine: run_on(engine, landing, tmp_path_factory.mktemp(engine)) for engine in ("duckdb", "spark")}
+
+
+def test_the_job_on_spark_passes_its_checks_and_publishes_every_mart(both_runs):
+    (_, on_duckdb), (_, on_spark) = both_runs["duckdb"], both_runs["spark"]
+    assert on_spark.failed_steps == []
+    assert on_spark.blocking_failed == on_duckdb.blocking_failed
+    assert [c.split("\n")[0] for c in on_spark.checks_failed] == [c.split("\n")[0] for c in on_duckdb.checks_failed]
+    assert on_spark.published == on_duckdb.published
+    assert len(on_spark.published) > 10
+
+
+def test_every_published_mart_of_the_spark_run_equals_the_duckdb_run(both_runs):
+    (duckdb_settings, _), (spark_settings, _) = both_runs["duckdb"], both_runs["spark"]
+    problems: dict[str, list[str]] = {}
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        for parquet in sorted(duckdb_settings.published_marts_dir.glob("*.parquet")):
+            left, right = (
+                f"read_parquet('{parquet}')",
+                f"read_parquet('{spark_settings.published_marts_dir / parquet.name}')",
+            )
+            columns = [row[0] for row in con.execute(f"describe select * from {left}").fetchall()]
+            assert [row[0] for row in con.execute(f"describe select * from {right}").fetchall()] == columns
+            found = differences(sorted_rows(con, left, columns), sorted_rows(con, right, columns), columns)
+            if found:
+                problems[parquet.stem] = found
+    assert problems == {}
