@@ -84,3 +84,14 @@ def export_lake(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> LakeExport:
     for table in QUALITY_TABLES:
         _copy(con, f"select * from quality.{table}", Path(lake_dir) / "quality" / f"{table}.parquet")
     return export
+
+
+def schema_table_path(lake_dir: Path, schema: str, table: str) -> Path:
+    """Where a whole small table of `schema` lies in the lake: a folder per table, read by Spark as one table."""
+    return Path(lake_dir) / schema / table / "data.parquet"
+
+
+def export_schema_tables(con: duckdb.DuckDBPyConnection, lake_dir: Path, schema: str, tables: list[str]) -> None:
+    """Write each of `schema`'s `tables` whole to the lake (the verbatim themes' inputs: small, rewritten each run)."""
+    for table in tables:
+        _copy(con, f"select * from {schema}.{table}", schema_table_path(lake_dir, schema, table))

@@ -44,6 +44,18 @@
             'create or replace view raw.' ~ table ~ ' as select * from parquet.`' ~ lake ~ '/raw/' ~ table ~ '`'
         ) -%}
     {%- endfor -%}
+    {#- the verbatim themes' inputs (themes/prepare.py, exported whole to <lake>/themes/<table>/): tables with their
+        declared columns over the folder, so a build without them reads them empty, as on DuckDB -#}
+    {%- do run_query('create database if not exists themes') -%}
+    {%- for table, columns in theme_input_columns().items() -%}
+        {%- do run_query('drop table if exists themes.' ~ table) -%}
+        {%- set ddl -%}
+            create table themes.{{ table }} (
+                {%- for name, type in columns %}{{ name }} {{ type }}{{ ", " if not loop.last }}{% endfor -%}
+            ) using parquet location '{{ lake }}/themes/{{ table }}'
+        {%- endset -%}
+        {%- do run_query(ddl) -%}
+    {%- endfor -%}
     select 1
 {%- endmacro %}
 

@@ -27,7 +27,26 @@
 
 {#- A dimension name as a SQL string literal. -#}
 {% macro dimension_literal(name) -%}
-    '{{ name | replace("'", "''") }}'
+    {{ string_literal(name) }}
+{%- endmacro %}
+
+{#- A text constant as a SQL literal, any character included (a French header such as `Type d'achat`). Spark
+    does not read a doubled quote as a quote, and its backslash escapes are off in our session
+    (spark.sql.parser.escapedStringLiterals), so there a quote is spliced in with chr(39). -#}
+{% macro string_literal(text) -%}
+    {{ return(adapter.dispatch('string_literal', 'nps_warehouse')(text)) }}
+{%- endmacro %}
+
+{% macro default__string_literal(text) -%}
+    '{{ text | replace("'", "''") }}'
+{%- endmacro %}
+
+{% macro spark__string_literal(text) -%}
+    {%- if "'" in text -%}
+        concat({% for part in text.split("'") %}'{{ part }}'{{ ", chr(39), " if not loop.last }}{% endfor %})
+    {%- else -%}
+        '{{ text }}'
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The value a group is reported under: the text trimmed, `unknown` when empty or missing. -#}
@@ -50,7 +69,7 @@
 {%- endmacro %}
 
 {% macro spark__json_attribute(attributes, name) -%}
-    get_json_object({{ attributes }}, '$[''{{ name | replace("'", "''") }}'']')
+    from_json({{ attributes }}, 'map<string,string>')[{{ string_literal(name) }}]
 {%- endmacro %}
 
 {#- A declared dimension of a response: the survey row's attribute, else the one of the customer's CRM version in

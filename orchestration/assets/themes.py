@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, asset, multi_asset
 
+from ingestion.lake import export_schema_tables
 from ingestion.sources_file import SourcesFileError, load_sources_file
 from orchestration.resources import NpsSettings
 from orchestration.translator import ingestion_asset_key
@@ -54,6 +55,8 @@ def theme_inputs(context: AssetExecutionContext, nps: NpsSettings) -> Iterator[M
         raise Failure(description=str(exc)) from exc
     with duckdb.connect(str(settings.warehouse_path)) as con:
         report = prepare_theme_inputs(con, taxonomy)
+        # for an engine reading its sources from the lake (NPS_ENGINE=spark; macros/cross_engine.sql lake_sources)
+        export_schema_tables(con, settings.lake_dir, "themes", [key.path[-1] for key in THEME_INPUT_KEYS])
     context.log.info(f"themes: {report.words} words, {report.comments_detected} comments language-detected")
     metadata = [
         {"comments_detected": report.comments_detected},

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.lake import QUALITY_TABLES, SCHEMA_FILE, export_lake, raw_file_path
+from ingestion.lake import (
+    QUALITY_TABLES,
+    SCHEMA_FILE,
+    export_lake,
+    export_schema_tables,
+    raw_file_path,
+    schema_table_path,
+)
 from ingestion.loader import ingest
 from tests.ingestion.conftest import SURVEY_HEADER, query
 
@@ -88,3 +95,19 @@ def test_a_lake_file_whose_rows_left_raw_is_removed_and_nothing_else_is_rewritte
     assert export.removed == {"surveys": [2]}
     assert export.written == {}
     assert kept.stat().st_mtime_ns == written_at
+
+
+def test_the_theme_inputs_are_written_whole_to_the_lake_and_replaced_by_the_next_export(tmp_path):
+    lake = tmp_path / "lake"
+    with duckdb.connect() as con:
+        con.execute("create schema themes")
+        con.execute("create table themes.word_lemmas as select 'fr' as language, 'plantes' as word, 'plante' as lemma")
+        export_schema_tables(con, lake, "themes", ["word_lemmas"])
+        assert parquet_rows(schema_table_path(lake, "themes", "word_lemmas")) == [("fr", "plantes", "plante")]
+        con.execute("insert into themes.word_lemmas values ('en', 'apps', 'app')")
+        export_schema_tables(con, lake, "themes", ["word_lemmas"])
+    assert parquet_rows(schema_table_path(lake, "themes", "word_lemmas")) == [
+        ("en", "apps", "app"),
+        ("fr", "plantes", "plante"),
+    ]
+    assert [p.name for p in (lake / "themes" / "word_lemmas").iterdir()] == ["data.parquet"]
