@@ -29,7 +29,7 @@
     select {% for column in key_columns %}cut.{{ column }}, {% endfor %}word_rows.word, word_rows.position + 1 as position
     from (
         select {% for column in key_columns %}{{ column }}, {% endfor %}
-            regexp_extract_all(lower({{ text }}), '([\\p{L}\\p{M}]+)', 1) as words
+            regexp_extract_all(lower({{ text }}), '([\p{L}\p{M}]+)', 1) as words
         from {{ relation }}
     ) as cut
     lateral view posexplode(cut.words) word_rows as position, word
