@@ -25,11 +25,6 @@
     {{ return(names) }}
 {%- endmacro %}
 
-{#- A dimension name as a SQL string literal. -#}
-{% macro dimension_literal(name) -%}
-    {{ string_literal(name) }}
-{%- endmacro %}
-
 {#- A text constant as a SQL literal, any character included (a French header such as `Type d'achat`). Spark
     does not read a doubled quote as a quote, and its backslash escapes are off in our session
     (spark.sql.parser.escapedStringLiterals), so there a quote is spliced in with chr(39). -#}

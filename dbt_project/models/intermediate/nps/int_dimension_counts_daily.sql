@@ -32,7 +32,7 @@ final as (
     {%- for name, column in branches %}
     select
         responded_date as day,
-        {{ dimension_literal(name) }} as dimension,
+        {{ string_literal(name) }} as dimension,
         {{ column }} as dimension_value,
         {{ nps_category_counts('nps_category') }}
     from responses
