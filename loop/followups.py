@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from nps.settings import Settings
+from publishing.publish import process_is_running
 
 EXPORT_COLUMNS = [
     "response_id",
@@ -97,6 +99,18 @@ def read_followups(database: Path) -> Followups:
         return Followups(columns, result.fetchall(), database)
 
 
+def stale_exports(out: Path, is_running: Callable[[int], bool] = process_is_running) -> list[Path]:
+    """The temporaries a killed `nps loop --out` left beside `out` (`.NAME.<pid>.body|tmp` of a process gone)."""
+    pattern = re.compile(re.escape(f".{out.name}.") + r"(\d+)\.(?:body|tmp)")
+    if not out.parent.is_dir():
+        return []
+    return sorted(
+        path
+        for path in out.parent.iterdir()
+        if (found := pattern.fullmatch(path.name)) is not None and not is_running(int(found[1]))
+    )
+
+
 def export_followups(database: Path, out: Path) -> int:
     """Write the follow-ups to `out` as CSV (UTF-8 with BOM, so spreadsheets read accents), formula-safe.
 
@@ -104,6 +118,8 @@ def export_followups(database: Path, out: Path) -> int:
     the BOM and that file are then copied to `out` under a temporary name and renamed over it, so the CRM never
     reads a half-written file."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    for path in stale_exports(out):
+        path.unlink(missing_ok=True)
     body = out.with_name(f".{out.name}.{os.getpid()}.body")
     whole = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:

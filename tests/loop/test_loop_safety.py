@@ -4,13 +4,14 @@ control characters and escape sequences a terminal would act on, and reaches the
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from loop.followups import export_followups, printable
+from loop.followups import export_followups, printable, stale_exports
 from nps.cli import app
 
 OSC_HYPERLINK = "\x1b]8;;http://evil.example\x07Ann\x1b]8;;\x07"
@@ -92,3 +93,17 @@ def test_nps_loop_prints_no_escape_sequence_but_the_csv_keeps_the_data(tmp_path,
     assert "Ann Lee" in result.output
     row = _rows(out)[0]
     assert (row["first_name"], row["last_name"]) == (OSC_HYPERLINK, CSI_CLEAR)
+
+
+def test_a_killed_export_s_temporaries_are_removed_by_the_next_export_and_a_live_one_s_kept(tmp_path):
+    db = _warehouse(tmp_path / "w.duckdb")
+    out = tmp_path / "crm" / "followups.csv"
+    out.parent.mkdir()
+    dead = [out.with_name(".followups.csv.999999999.body"), out.with_name(".followups.csv.999999999.tmp")]
+    live = out.with_name(f".followups.csv.{os.getppid()}.tmp")  # a running process (this test's parent) writing
+    other = out.with_name(".other.csv.999999999.tmp")
+    for path in [*dead, live, other]:
+        path.write_text("half written")
+    assert stale_exports(out) == sorted(dead)
+    assert export_followups(db, out) == 1
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([out.name, live.name, other.name])
