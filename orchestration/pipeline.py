@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import duckdb
+import yaml
 
 from nps.settings import DEFAULT_LOW_SAMPLE_THRESHOLD, Settings
 from publishing.nps_metrics import is_low_sample, pooled_interval, pooled_nps
@@ -19,10 +20,12 @@ if TYPE_CHECKING:
     from dagster import DagsterInstance
 
 DAGSTER_YAML_HEADER = "# written by `nps run`"
-DAGSTER_YAML = f"""{DAGSTER_YAML_HEADER}: telemetry off, local storage under the data directory, bounded history.
+DAGSTER_YAML_TEMPLATE = f"""{DAGSTER_YAML_HEADER}: telemetry off, local storage under the data folder, bounded history.
 # Runs: `nps run` keeps the newest NPS_KEEP_RUNS finished runs (records, event logs, compute logs) and deletes
 # the rest (`prune_runs`). Ticks of the schedule and the sensor are purged by the daemon (`dagster dev`) after
-# the days below. Edit this file freely: once its first line is changed, `nps run` never rewrites it.
+# the days below. The event log is Dagster's SQLite one with its connections kept open and write-ahead logging
+# (`orchestration/event_log.py`: about 800 events a run, 20 ms each otherwise). Edit this file freely: once its
+# first line is changed, `nps run` never rewrites it.
 telemetry:
   enabled: false
 retention:
@@ -35,6 +38,14 @@ retention:
       success: 30
       failure: 30
 """
+
+
+def dagster_yaml(home: Path) -> str:
+    """The dagster.yaml `nps run` writes into instance folder `home` (its event log's folder is absolute)."""
+    from orchestration.event_log import event_log_config  # Dagster's storage: imported only for a run
+
+    storage = yaml.safe_dump({"event_log_storage": event_log_config(home)}, sort_keys=False)
+    return DAGSTER_YAML_TEMPLATE + storage
 
 
 @dataclass
@@ -76,15 +87,16 @@ def dagster_home(settings: Settings, home: Path | None = None) -> Path:
     home = Path(home or os.environ.get("DAGSTER_HOME") or settings.data_dir.resolve() / "dagster_home")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists() or is_stale_generated_config(config.read_text()):
-        config.write_text(DAGSTER_YAML)
+    wanted = dagster_yaml(home)
+    if not config.exists() or is_stale_generated_config(config.read_text(), wanted):
+        config.write_text(wanted)
     return home
 
 
-def is_stale_generated_config(text: str) -> bool:
-    """A dagster.yaml an older `nps run` wrote (its header line, other content): rewritten with the current
-    settings. One whose first line a person changed is theirs and never rewritten."""
-    return text.startswith(DAGSTER_YAML_HEADER) and text != DAGSTER_YAML
+def is_stale_generated_config(text: str, wanted: str) -> bool:
+    """A dagster.yaml an older `nps run` wrote (its header line, other content, e.g. the folder moved): rewritten
+    with the current settings. One whose first line a person changed is theirs and never rewritten."""
+    return text.startswith(DAGSTER_YAML_HEADER) and text != wanted
 
 
 def prune_runs(instance: DagsterInstance, keep: int) -> list[str]:

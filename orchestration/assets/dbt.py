@@ -14,8 +14,9 @@ from publishing.spark_tables import import_spark_tables
 
 @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=NpsDbtTranslator())
 def nps_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, nps: NpsSettings) -> Iterator[Any]:
-    """`dbt build`: seeds, models, unit and data tests, in DAG order, with the run's settings as `--vars`.
-    dbt's artefacts go to one folder in the data directory (not a new folder in the project for every run)."""
+    """`dbt build`: seeds, models and data tests (no unit tests: `dbt_build_args`), in DAG order, with the run's
+    settings as `--vars`. dbt's artefacts go to one folder in the data directory (not a new folder in the project
+    for every run)."""
     settings = nps.get()
     target = (settings.data_dir / "dbt_target").resolve()
     cli = dbt_cli_for(dbt, dbt_env(settings))

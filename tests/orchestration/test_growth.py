@@ -12,7 +12,7 @@ import yaml
 from dagster import DagsterInstance, DagsterRunStatus, job, op
 
 from nps.settings import Settings
-from orchestration.pipeline import DAGSTER_YAML, dagster_home, prune_runs, run_pipeline
+from orchestration.pipeline import dagster_home, dagster_yaml, prune_runs, run_pipeline
 from orchestration.resources import DBT_LOG_FILE_MAX_BYTES, clear_node_artifacts
 from tests.builds import AS_OF
 
@@ -58,13 +58,13 @@ def test_keep_runs_is_a_setting_read_from_the_environment_and_checked():
 
 
 def test_the_instance_config_purges_ticks_and_an_older_generated_one_is_rewritten(tmp_path):
-    config = yaml.safe_load(DAGSTER_YAML)
+    config = yaml.safe_load(dagster_yaml(tmp_path / "home"))
     assert config["retention"]["schedule"]["purge_after_days"] > 0
     assert all(days > 0 for days in config["retention"]["sensor"]["purge_after_days"].values())
     old = tmp_path / "old"
     old.mkdir()
     (old / "dagster.yaml").write_text("# written by `nps run`: telemetry off\ntelemetry:\n  enabled: false\n")
-    assert (dagster_home(Settings.from_env({}), old) / "dagster.yaml").read_text() == DAGSTER_YAML
+    assert (dagster_home(Settings.from_env({}), old) / "dagster.yaml").read_text() == dagster_yaml(old)
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "dagster.yaml").write_text("# my own\ntelemetry:\n  enabled: false\n")

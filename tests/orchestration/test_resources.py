@@ -80,8 +80,8 @@ def test_a_run_without_as_of_judges_every_step_at_one_moment() -> None:
 def test_dbt_gets_the_settings_as_vars() -> None:
     settings = Settings.from_env({}, as_of="2026-07-01T00:00:00Z", low_sample_threshold=12, reporting_tz="Asia/Tokyo")
     args = dbt_build_args(settings)
-    assert args[:2] == ["build", "--vars"]
-    assert json.loads(args[2]) == {
+    assert args[:4] == ["build", "--exclude-resource-type", "unit_test", "--vars"]
+    assert json.loads(args[4]) == {
         "reporting_tz": "Asia/Tokyo",
         "followup_sla_hours": 24,
         "as_of": "2026-07-01T00:00:00+00:00",
@@ -97,7 +97,7 @@ def test_the_dimensions_declared_in_sources_yml_reach_dbt_once_each(tmp_path: Pa
         '  - files: "b/*"\n    dimensions: [store]\ncrm:\n  - files: "*"\n    dimensions: [tier]\n'
     )
     settings = Settings.from_env({}, as_of="2026-07-01T00:00:00Z", sources_file=sources)
-    assert json.loads(dbt_build_args(settings)[2])["dimensions"] == ["store", "brand", "tier"]
+    assert json.loads(dbt_build_args(settings)[4])["dimensions"] == ["store", "brand", "tier"]
 
 
 def test_the_dbt_process_gets_the_warehouse_path_in_its_own_environment(tmp_path: Path) -> None:

@@ -2,12 +2,17 @@
 
 Both runs read a copy of the same landing folder with the same settings; only the engine differs. The Spark run is
 the one Spark session of the CI job: ingestion (DuckDB, writing the lake), `dbt build` on the `spark` target
-(seeds, models, unit tests, data tests), the quality suites and the publish.
+(seeds, models, data tests), the quality suites and the publish; then the dbt unit tests on the same Spark target
+(a run leaves them out: `orchestration.resources.dbt_build_args`).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -15,6 +20,7 @@ import pytest
 
 from nps.settings import Settings
 from orchestration.pipeline import RunSummary
+from orchestration.resources import dbt_env, dbt_vars
 from tests.orchestration.conftest import run_in
 from tests.spark.marts_compare import differences, sorted_rows
 
@@ -65,3 +71,28 @@ def test_every_published_mart_of_the_spark_run_equals_the_duckdb_run(both_runs):
             if found:
                 problems[parquet.stem] = found
     assert problems == {}
+
+
+def test_the_dbt_unit_tests_pass_on_spark(both_runs, tmp_path):
+    spark_settings, _ = both_runs["spark"]
+    project = Path(__file__).resolve().parents[2] / "dbt_project"
+    env = {
+        **os.environ,
+        **dbt_env(spark_settings),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
+    arguments = ["test", "--select", "test_type:unit", "--vars", json.dumps(dbt_vars(spark_settings))]
+    dbt = Path(sys.executable).parent / "dbt"
+    done = subprocess.run(
+        [str(dbt), *arguments, "--project-dir", str(project), "--profiles-dir", str(project)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-4000:]
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    unit_tests = [r for r in results if r["unique_id"].startswith("unit_test.")]
+    assert len(unit_tests) > 10
+    assert {r["status"] for r in unit_tests} == {"pass"}
