@@ -32,6 +32,7 @@ test: setup lint browser-deps
 	.venv/bin/python -m pytest -q
 
 bench: setup
+	.venv/bin/python bench/run.py --scale medium
 	.venv/bin/python bench/run.py --scale large
 
 clean:

@@ -1,6 +1,6 @@
-"""The benchmark's headline figures."""
+"""The benchmark's headline figures and the targets of issue 21 they are judged against."""
 
-from bench.run import ratios
+from bench.run import ratios, verdicts
 
 
 def steps(pipeline_s: float) -> dict:
@@ -15,6 +15,7 @@ def steps(pipeline_s: float) -> dict:
 def test_ratios_are_against_the_baseline_and_the_full_run_and_ignore_the_generator_memory() -> None:
     assert ratios(steps(20.0), "large") == {
         "pipeline_vs_baseline": 10.0,
+        "incremental_vs_baseline": 2.5,
         "incremental_vs_full": 0.25,
         "peak_rss_gib": 0.5,
     }
@@ -22,3 +23,18 @@ def test_ratios_are_against_the_baseline_and_the_full_run_and_ignore_the_generat
 
 def test_the_tiny_scale_reports_the_seconds_of_its_nps_run() -> None:
     assert ratios(steps(26.0), "tiny")["tiny_pipeline_s"] == 26.0
+
+
+def test_each_scale_is_judged_by_its_own_targets() -> None:
+    large = verdicts(ratios(steps(6.0), "large"), "large")
+    assert large == {
+        "pipeline_vs_baseline": {"measured": 3.0, "target": 3.0, "met": True},
+        "incremental_vs_baseline": {"measured": 0.75, "target": 1.0, "met": True},
+        "peak_rss_gib": {"measured": 0.5, "target": 4.0, "met": True},
+    }
+    assert verdicts(ratios(steps(20.0), "medium"), "medium") == {
+        "incremental_vs_baseline": {"measured": 2.5, "target": 2.0, "met": False}
+    }
+    assert verdicts(ratios(steps(16.0), "tiny"), "tiny") == {
+        "tiny_pipeline_s": {"measured": 16.0, "target": 15.0, "met": False}
+    }
