@@ -346,7 +346,7 @@ def _load_file(
             ({columns}, attributes, {", ".join(described)},
              _file_id, _file_name, _file_sha256, _file_mtime, _line_number, _loaded_at, _record_version)
         select {columns}, _attributes, {", ".join(described.values())}, {lineage}, _record_version
-        from _checked where _reason_code is null order by _line_number""")
+        from _checked where _reason_code is null""")  # in line order: `_checked` holds the scan's order
     prefix = f"{quote_literal(file.file_name + ', line ')} || _line_number || ': '"
     common = f"{quote_literal(run_id)}, {file_id}, {quote_literal(file.source)}, {quote_literal(file.file_name)}"
     con.execute(f"""
