@@ -116,9 +116,10 @@ class IngestReport:
             "values_rejected": sum(f.values_rejected for f in chosen),
         }
 
-    def lines(self) -> list[str]:
+    def lines(self, source: str | None = None) -> list[str]:
+        """One line per file of this run (of `source` only, when given)."""
         out = []
-        for f in self.files:
+        for f in (f for f in self.files if source is None or f.source == source):
             if f.status == "loaded":
                 out.append(
                     f"loaded   {f.file_name}: {f.rows_loaded:,} rows, {f.rows_rejected:,} rejected, "
