@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ingestion.columns import Column
 from ingestion.dates import (
     date_expr,
     is_numeric_date,
@@ -18,7 +19,8 @@ from ingestion.dates import (
     timestamp_expr,
     timestamp_stages,
 )
-from ingestion.sql import quote_ident
+from ingestion.sql import quote_ident, quote_literal
+from ingestion.validate import NULL_TOKENS, clean_text, column_checks
 
 # ISO forms (the direct cast: offsets, 'T' or space, fractional seconds, no time, no seconds), numeric dates in
 # every order, year-first with slashes, text month names, trailing zones, and texts no form reads
@@ -178,3 +180,26 @@ def test_the_order_counts_of_iso_eu_and_us_files_are_as_before(con, texts):
 @settings(max_examples=40, deadline=None)
 def test_the_order_counts_agree_with_every_value_parsed_both_ways(con, texts):
     assert counts(con, texts) == reference_counts(con, texts)
+
+
+TOKEN_TEXTS = [None, "", "   ", "NA", " N/A ", "n/a", "NULL", "null", "#N/A", "na", "NA x", "x", " 7 "]
+
+
+@pytest.mark.parametrize("text", TOKEN_TEXTS)
+def test_null_tokens_compared_one_by_one_clean_text_as_the_in_list_did(con, text):
+    tokens = ", ".join(quote_literal(v) for v in NULL_TOKENS)
+    reference = f"(case when trim($1) in ({tokens}) then null else nullif(trim($1), '') end)"
+    assert (
+        con.execute(f"select {clean_text('$1')}, {reference}", [text]).fetchall()[0]
+        == (con.execute(f"select {reference}", [text]).fetchall()[0][0],) * 2
+    )
+
+
+@pytest.mark.parametrize("value", [None, "inbound", "outbound", "sideways", ""])
+def test_an_enum_outside_its_values_is_rejected_as_not_in_did(con, value):
+    check = next(c for c in column_checks(Column("direction", "enum", allowed=("inbound", "outbound")), "now()"))
+    condition = check.condition.replace('"_v_direction"', "$1")
+    assert (
+        con.execute(f"select {condition}, $1 not in ('inbound', 'outbound')", [value]).fetchall()[0]
+        == (con.execute("select $1 not in ('inbound', 'outbound')", [value]).fetchall()[0][0],) * 2
+    )
