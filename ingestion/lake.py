@@ -71,7 +71,8 @@ def _export_raw_table(con: duckdb.DuckDBPyConnection, lake_dir: Path, table: str
         present[file_id].unlink()
         export.removed.setdefault(table, []).append(file_id)
     for file_id in sorted(loaded if rewrite else loaded - set(present)):
-        select = f"select * from raw.{table} where _file_id = {int(file_id)} order by _line_number"
+        # no sort: a file's rows were inserted in line order, and a scan keeps insertion order
+        select = f"select * from raw.{table} where _file_id = {int(file_id)}"
         _copy(con, select, raw_file_path(lake_dir, table, file_id))
         export.written.setdefault(table, []).append(file_id)
 

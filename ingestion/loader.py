@@ -116,9 +116,10 @@ class IngestReport:
             "values_rejected": sum(f.values_rejected for f in chosen),
         }
 
-    def lines(self) -> list[str]:
+    def lines(self, source: str | None = None) -> list[str]:
+        """One line per file of this run (of `source` only, when given)."""
         out = []
-        for f in self.files:
+        for f in (f for f in self.files if source is None or f.source == source):
             if f.status == "loaded":
                 out.append(
                     f"loaded   {f.file_name}: {f.rows_loaded:,} rows, {f.rows_rejected:,} rejected, "
@@ -346,7 +347,7 @@ def _load_file(
             ({columns}, attributes, {", ".join(described)},
              _file_id, _file_name, _file_sha256, _file_mtime, _line_number, _loaded_at, _record_version)
         select {columns}, _attributes, {", ".join(described.values())}, {lineage}, _record_version
-        from _checked where _reason_code is null order by _line_number""")
+        from _checked where _reason_code is null""")  # in line order: `_checked` holds the scan's order
     prefix = f"{quote_literal(file.file_name + ', line ')} || _line_number || ': '"
     common = f"{quote_literal(run_id)}, {file_id}, {quote_literal(file.source)}, {quote_literal(file.file_name)}"
     con.execute(f"""
@@ -479,30 +480,72 @@ def _version_key(source: Source) -> str:
     return parts[0] if len(parts) == 1 else "concat_ws(' @ ', " + ", ".join(parts) + ")"
 
 
-def refresh_superseded_rows(con: duckdb.DuckDBPyConnection) -> None:
+VERSION_ORDER = "_record_version desc nulls last, _file_mtime desc nulls last, _file_name desc, _line_number desc"
+
+
+def _superseded_select(source: Source, where: str = "true") -> str:
+    """The superseded rows of `source` among the raw rows whose version key passes `where` (over `key`)."""
+    key = _version_key(source)
+    return f"""
+        select {quote_literal(source.name)} as source, key, _file_id, _file_name, _line_number,
+               winner_file_id, winner_file, winner_line
+        from (
+            select key, _file_id, _file_name, _line_number,
+                   row_number() over w as version_rank,
+                   first_value(_file_id) over w as winner_file_id,
+                   first_value(_file_name) over w as winner_file,
+                   first_value(_line_number) over w as winner_line
+            from (select {key} as key, * from raw.{source.table})
+            where {where}
+            window w as (partition by key order by {VERSION_ORDER})
+        )
+        where version_rank > 1"""
+
+
+def refresh_superseded_rows(con: duckdb.DuckDBPyConnection, loaded: dict[str, list[int]] | None = None) -> None:
     """`quality.superseded_rows` recomputed from raw: every row whose version key has a newer row, newest
     by the record's own version (`_record_version`, e.g. Connect's LastUpdateTimestamp; rows without one
     come after rows with one), then (_file_mtime, _file_name, _line_number) whatever order the files
-    arrived in. The same order as the dbt macro `newest_versions`."""
-    con.execute("delete from quality.superseded_rows")
-    for source in SOURCES.values():
-        key = _version_key(source)
-        order = "_record_version desc nulls last, _file_mtime desc nulls last, _file_name desc, _line_number desc"
-        con.execute(f"""
-            insert into quality.superseded_rows
-            select {quote_literal(source.name)}, key, _file_id, _file_name, _line_number,
-                   winner_file_id, winner_file, winner_line
-            from (
-                select {key} as key, _file_id, _file_name, _line_number,
-                       row_number() over w as version_rank,
-                       first_value(_file_id) over w as winner_file_id,
-                       first_value(_file_name) over w as winner_file,
-                       first_value(_line_number) over w as winner_line
-                from raw.{source.table}
-                window w as (partition by {key} order by {order})
+    arrived in. The same order as the dbt macro `newest_versions`.
+
+    `loaded` (source → ids of the files this run loaded): only the version keys those files hold are
+    recomputed (no other key's versions changed since the table was last refreshed, in the same transaction
+    as the rows it was refreshed from); None recomputes every key. Either way the table ends up the same,
+    in the same order: per source (in `SOURCES` order), by key, file name, line."""
+    if loaded is None:
+        con.execute("delete from quality.superseded_rows")
+        for source in SOURCES.values():
+            con.execute(
+                f"insert into quality.superseded_rows {_superseded_select(source)} "
+                "order by key, _file_name, _line_number, _file_id"
             )
-            where version_rank > 1
-            order by key, _file_name, _line_number""")
+        return
+    changed = {name: ids for name, ids in loaded.items() if ids}
+    if not changed:
+        return
+    parts = []
+    for name, ids in changed.items():
+        source = SOURCES[name]
+        id_list = ", ".join(str(int(i)) for i in ids)
+        con.execute(f"""
+            create or replace temp table "_keys_{name}" as
+            select distinct {_version_key(source)} as key from raw.{source.table} where _file_id in ({id_list})""")
+        parts.append(_superseded_select(source, f'key in (select key from "_keys_{name}")'))
+    kept = " and ".join(
+        f'not (source = {quote_literal(name)} and key in (select key from "_keys_{name}"))' for name in changed
+    )
+    rank = "case source " + " ".join(f"when {quote_literal(n)} then {i}" for i, n in enumerate(SOURCES)) + " end"
+    con.execute(f"""
+        create or replace temp table _superseded as
+        select * from quality.superseded_rows where {kept}
+        union all {" union all ".join(parts)}""")
+    con.execute("delete from quality.superseded_rows")
+    con.execute(f"""
+        insert into quality.superseded_rows
+        select * from _superseded order by {rank}, key, file_name, line_number, file_id""")
+    con.execute("drop table _superseded")
+    for name in changed:
+        con.execute(f'drop table "_keys_{name}"')
 
 
 def _refuse_for_rejects(con: duckdb.DuckDBPyConnection, result: FileResult, max_share: float) -> FileResult:
@@ -557,6 +600,11 @@ def _run_once(
     on_file_done: Callable[[FileResult], None] | None,
     settle_seconds: float = 0,
 ) -> list[FileResult]:
+    had_superseded = bool(
+        con.execute(
+            "select 1 from duckdb_tables() where schema_name = 'quality' and table_name = 'superseded_rows'"
+        ).fetchall()
+    )
     ensure_schema(con)
     now = datetime.now(UTC)
     known = _known_files(con)
@@ -600,7 +648,12 @@ def _run_once(
         next_id += 1
         if on_file_done is not None:
             on_file_done(result)
-    refresh_superseded_rows(con)
+    loaded: dict[str, list[int]] = {}
+    for result in results:
+        if result.status == "loaded" and result.file_id is not None:
+            loaded.setdefault(result.source, []).append(result.file_id)
+    # a table created by this run (a warehouse of the previous release) is computed whole
+    refresh_superseded_rows(con, loaded if had_superseded else None)
     return results
 
 

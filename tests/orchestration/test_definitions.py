@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dagster import AssetKey
 
+from orchestration.assets.ingestion import INGESTION_STEP, raw_sources
 from orchestration.definitions import JOB_NAME, defs
 from orchestration.schedules import DEFAULT_CRON
 
@@ -16,8 +17,19 @@ from orchestration.schedules import DEFAULT_CRON
 def test_definitions_load_and_the_job_has_every_step():
     job = defs.resolve_job_def(JOB_NAME)
     steps = {node.name for node in job.graph.node_defs}
-    assert {"raw_surveys", "raw_crm", "raw_calls", "nps_dbt_assets", "published_marts"} <= steps
+    assert {INGESTION_STEP, "nps_dbt_assets", "published_marts"} <= steps
     assert {"raw_quality_suites", "warehouse_quality_suites", "ingestion_log_quality_suites"} <= steps
+
+
+def test_one_step_ingests_every_source_with_each_raw_asset_and_its_checks():
+    assert raw_sources.node_def.name == INGESTION_STEP
+    assert raw_sources.keys == {AssetKey("raw_surveys"), AssetKey("raw_crm"), AssetKey("raw_calls")}
+    checks = {(k.asset_key.to_user_string(), k.name) for k in raw_sources.check_keys}
+    for source in ("surveys", "crm", "calls"):
+        assert (f"raw_{source}", "all_landed_files_readable") in checks
+        assert (f"raw_{source}", "rejected_share_within_limit") in checks
+    graph = defs.resolve_asset_graph()
+    assert all(graph.get(AssetKey(f"raw_{s}")).group_name == "raw" for s in ("surveys", "crm", "calls"))
 
 
 def test_lineage_runs_from_landing_through_raw_and_dbt_to_the_published_copy():
