@@ -13,8 +13,11 @@ row count and the sum of DuckDB's row hashes, computed in DuckDB) is kept with i
 comment in the published DuckDB file and in the key-value metadata of its Parquet file, so it can never describe
 another version of the file it sits in. A publish compares the warehouse's fingerprints with them:
 - no mart changed, none added or dropped: the DuckDB file is left as it is (same inode, same bytes);
-- otherwise the new DuckDB file starts as a copy of the published one (same storage version), the changed and
-  dropped marts are dropped from it, the changed ones written again, and it is renamed over the old one;
+- otherwise the new DuckDB file starts as a copy of the published one (same storage version), the dropped marts
+  are dropped from it, and it is renamed over the old one once each changed mart is brought up to date: a mart
+  with the same columns is patched (`patch_table`: the rows whose hash the warehouse has a different number of
+  times are deleted and inserted again, so a one-day change writes that day's rows, not the whole fact table),
+  any other is written again;
 - a Parquet file is rewritten only when its own fingerprint differs from the mart's.
 Without a usable published file (none yet, another storage version, no fingerprints) everything is written.
 
@@ -281,6 +284,35 @@ def publish_marts(
             shutil.rmtree(spill_dir, ignore_errors=True)
 
 
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    return [(str(name), str(kind)) for name, kind, *_ in con.execute(f"describe {relation}").fetchall()]
+
+
+def patch_table(con: duckdb.DuckDBPyConnection, source: str, copied: str) -> bool:
+    """Make the table `copied` hold the rows of `source` by changing only the rows that differ; False (nothing
+    done) when their columns differ. Rows are compared by DuckDB's row hash, as a multiset: every row whose
+    hash appears a different number of times in the two is deleted from `copied` and inserted from `source`."""
+    if _columns(con, source) != _columns(con, copied):
+        return False
+    suffix = secrets.token_hex(3)
+    old, new = f"nps_publish_old_{suffix}", f"nps_publish_new_{suffix}"
+    con.execute(f"create temp table {old} as select hash(*columns(*)) as h, count(*) as n from {copied} group by 1")
+    con.execute(f"create temp table {new} as select hash(*columns(*)) as h, count(*) as n from {source} group by 1")
+    try:
+        differing = (
+            f"select coalesce({old}.h, {new}.h) from {old} full outer join {new} on {old}.h = {new}.h"
+            f" where {old}.n is distinct from {new}.n"
+        )
+        con.execute(
+            f"delete from {copied} where rowid in (select rowid from {copied} where hash(*columns(*)) in ({differing}))"
+        )
+        con.execute(f"insert into {copied} select * from {source} where hash(*columns(*)) in ({differing})")
+    finally:
+        con.execute(f"drop table if exists {old}")
+        con.execute(f"drop table if exists {new}")
+    return True
+
+
 def _write_database(
     con: duckdb.DuckDBPyConnection,
     tmp_db: Path,
@@ -301,11 +333,14 @@ def _write_database(
         con.execute(f"attach {_literal(tmp_db)} as {target} (storage_version {_literal(STORAGE_VERSION)})")
     try:
         con.execute(f"create schema if not exists {target}.{SCHEMA}")
-        for table in [*dropped, *changed]:
+        existing = set(mart_relations(con, target))
+        for table in dropped:
             con.execute(f"drop table if exists {target}.{SCHEMA}.{_ident(table)}")
         for table in changed:
             copied = f"{target}.{SCHEMA}.{_ident(table)}"
-            con.execute(f"create table {copied} as select * from {mart[table]}")
+            if table not in existing or not patch_table(con, mart[table], copied):
+                con.execute(f"drop table if exists {copied}")
+                con.execute(f"create table {copied} as select * from {mart[table]}")
             con.execute(f"comment on table {copied} is {_literal(COMMENT_PREFIX + fingerprints[table])}")
     finally:
         con.execute(f"detach {target}")  # checkpoints: the file is complete before it is renamed

@@ -17,7 +17,11 @@ def test_definitions_load_and_the_job_has_every_step():
     job = defs.resolve_job_def(JOB_NAME)
     steps = {node.name for node in job.graph.node_defs}
     assert {"raw_surveys", "raw_crm", "raw_calls", "nps_dbt_assets", "published_marts"} <= steps
-    assert {"ingestion_quality_suites", "warehouse_quality_suites"} <= steps
+    assert {"raw_quality_suites", "warehouse_quality_suites"} <= steps
+    assert not {name for name in steps if name.endswith("_quality_suites")} - {
+        "raw_quality_suites",
+        "warehouse_quality_suites",
+    }
 
 
 def test_lineage_runs_from_landing_through_raw_and_dbt_to_the_published_copy():

@@ -293,6 +293,8 @@ def test_the_published_copy_equals_the_warehouse_marts_after_each_publish(tmp_pa
     for change in (
         "insert into marts.close_the_loop values (10), (11)",
         "delete from marts.nps_by_period where id < 3",
+        "insert into marts.nps_by_period select * from marts.nps_by_period where id = 5",  # a duplicate row
+        "alter table marts.nps_by_period add column note varchar default 'x'",  # other columns: written again
         "drop view marts.loop_open",
         "create table marts.new_mart as select 'x' as label",
     ):
