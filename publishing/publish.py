@@ -53,6 +53,7 @@ TEMPORARY = re.compile(r"\.(?:.+\.)?tmp-(?:(?P<host>.+)-)?(?P<pid>\d+)-[0-9a-f]{
 FINGERPRINT_VERSION = 1  # bump when the fingerprint's recipe changes: every mart is then published again
 FINGERPRINT_KEY = "nps_fingerprint"  # Parquet key-value metadata
 COMMENT_PREFIX = "nps content fingerprint "  # the published table's comment
+PATCH_MAX_SHARE = 0.2  # rows deleted + inserted, as a share of the mart's rows, above which it is written again
 SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # Parquet names DuckDB cannot mistake for a glob pattern
 
 
@@ -290,8 +291,10 @@ def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, s
 
 def patch_table(con: duckdb.DuckDBPyConnection, source: str, copied: str) -> bool:
     """Make the table `copied` hold the rows of `source` by changing only the rows that differ; False (nothing
-    done) when their columns differ. Rows are compared by DuckDB's row hash, as a multiset: every row whose
-    hash appears a different number of times in the two is deleted from `copied` and inserted from `source`."""
+    done) when their columns differ or more than `PATCH_MAX_SHARE` of the rows would change (writing the table
+    again is then cheaper, and leaves no deleted rows in the file). Rows are compared by DuckDB's row hash, as a
+    multiset: every row whose hash appears a different number of times in the two is deleted from `copied` and
+    inserted from `source`."""
     if _columns(con, source) != _columns(con, copied):
         return False
     suffix = secrets.token_hex(3)
@@ -299,10 +302,14 @@ def patch_table(con: duckdb.DuckDBPyConnection, source: str, copied: str) -> boo
     con.execute(f"create temp table {old} as select hash(*columns(*)) as h, count(*) as n from {copied} group by 1")
     con.execute(f"create temp table {new} as select hash(*columns(*)) as h, count(*) as n from {source} group by 1")
     try:
-        differing = (
-            f"select coalesce({old}.h, {new}.h) from {old} full outer join {new} on {old}.h = {new}.h"
-            f" where {old}.n is distinct from {new}.n"
-        )
+        pairs = f"{old} full outer join {new} on {old}.h = {new}.h where {old}.n is distinct from {new}.n"
+        differing = f"select coalesce({old}.h, {new}.h) from {pairs}"
+        changes, rows = con.execute(
+            f"select (select coalesce(sum(coalesce({old}.n, 0) + coalesce({new}.n, 0)), 0) from {pairs}),"
+            f" (select coalesce(sum(n), 0) from {new})"
+        ).fetchall()[0]
+        if changes > PATCH_MAX_SHARE * max(int(rows), 1):
+            return False
         con.execute(
             f"delete from {copied} where rowid in (select rowid from {copied} where hash(*columns(*)) in ({differing}))"
         )

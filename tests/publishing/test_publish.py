@@ -313,3 +313,26 @@ def test_the_published_copy_equals_the_warehouse_marts_after_each_publish(tmp_pa
                 assert diff == [(0,)], (change, table)
                 parquet = duckdb.sql(f"select count(*) from '{tmp_path}/marts/{table}.parquet'").fetchall()
                 assert parquet == con.execute(f"select count(*) from wh.marts.{table}").fetchall()
+
+
+def test_a_large_mart_with_a_few_new_rows_is_patched_not_written_again(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 200_000)
+    published = tmp_path / "nps_published.duckdb"
+    publish_marts(warehouse, published)
+    blocks_before = set(_blocks(published, "close_the_loop"))
+    with duckdb.connect(str(warehouse)) as con:  # one more day: a few rows added, one changed
+        con.execute("insert into marts.close_the_loop select range from range(200000, 200100)")
+        con.execute("update marts.close_the_loop set id = -1 where id = 7")
+
+    result = publish_marts(warehouse, published)
+
+    assert "close_the_loop" in result.rewritten
+    assert blocks_before & set(_blocks(published, "close_the_loop"))  # the untouched rows kept their blocks
+    with duckdb.connect() as con:
+        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        con.execute(f"attach '{published}' as pub (read_only)")
+        assert con.execute(
+            "select count(*) from ((select * from wh.marts.close_the_loop except all"
+            " select * from pub.marts.close_the_loop) union all (select * from pub.marts.close_the_loop"
+            " except all select * from wh.marts.close_the_loop))"
+        ).fetchall() == [(0,)]
