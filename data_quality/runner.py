@@ -2,7 +2,12 @@
 
 `validate_warehouse` opens the warehouse read-only (one DuckDB connection for GE, see `gx_duckdb`), runs one
 GE checkpoint over every table's suite, closes it, then appends the results to
-`quality.validation_results` with a short read-write connection. `validate_command` is `nps validate`.
+`quality.validation_results` (and moves the watermarks of `data_quality.scope`) with a short read-write
+connection. `validate_command` is `nps validate`.
+
+A suite's whole-table expectations run on the table; its changed-rows expectations on the rows its scope
+selects (`data_quality.scope`: the rows loaded since the last passing validation, every row the first time),
+as a second GE suite, `<schema.table> (new rows)`, whose results are reported under the table's name.
 """
 
 from __future__ import annotations
@@ -22,6 +27,15 @@ from typing import TYPE_CHECKING, Any, Final
 import duckdb
 
 from data_quality.gx_duckdb import WarehouseConnection, add_duckdb_datasource, add_table_asset, warehouse_read_only
+from data_quality.scope import (
+    WATERMARKS_TABLE,
+    Scope,
+    Watermark,
+    read_watermarks,
+    scope_of,
+    suite_fingerprint,
+    write_watermarks,
+)
 from data_quality.suites import BLOCKING, SAMPLE_SIZE, WARNING, Severity, SuiteOptions, TableSuite, build_suites
 
 if TYPE_CHECKING:
@@ -34,6 +48,7 @@ DATASOURCE_NAME: Final[str] = "nps_warehouse"
 DATA_DOCS_SITE: Final[str] = "nps_data_docs"
 CHECKPOINT_NAME: Final[str] = "nps_warehouse_suites"
 RESULTS_TABLE: Final[str] = "quality.validation_results"
+FINGERPRINT_AS_OF: Final[datetime] = datetime(2000, 1, 1, tzinfo=UTC)
 
 RESULTS_DDL: Final[str] = f"""
 create table if not exists {RESULTS_TABLE} (
@@ -83,6 +98,7 @@ class ExpectationOutcome:
     sample_bad_values: str | None  # JSON text
     description: str
     error: str | None = None
+    rows: str | None = None  # the rows judged, for a changed-rows expectation (e.g. `rows with _file_id > 3`)
 
     @property
     def status(self) -> str:
@@ -93,6 +109,8 @@ class ExpectationOutcome:
     def line(self) -> str:
         where = f"{self.suite}.{self.column_name}" if self.column_name else self.suite
         text = f"{self.status:4} [{self.severity}] {where}: {self.check_name} ({self.expectation})"
+        if self.rows:
+            text += f" on {self.rows}"
         if not self.success:
             if self.unexpected_count is not None:
                 text += f", {self.unexpected_count} unexpected"
@@ -110,6 +128,8 @@ class ValidationReport:
     validated_at: datetime
     results: list[ExpectationOutcome] = field(default_factory=list)
     data_docs_index: Path | None = None
+    scopes: dict[str, Scope] = field(default_factory=dict)  # suite → the rows its changed-rows rules judged
+    watermarks: list[Watermark] = field(default_factory=list)  # to store: suites whose changed-rows rules passed
 
     @property
     def failed_blocking(self) -> list[ExpectationOutcome]:
@@ -167,9 +187,14 @@ def create_context(results_dir: Path | None = None) -> AbstractDataContext:
     return context
 
 
+def _ge_suite_names(suite: TableSuite) -> list[str]:
+    """The GE suites of one table: its whole-table expectations and its changed-rows expectations."""
+    return [name for name, rules in ((suite.name, True), (suite.changed_rows_name, bool(suite.changed_rows))) if rules]
+
+
 def _keep_latest_results(context: AbstractDataContext, suites: Iterable[TableSuite], current: set[Any]) -> None:
     """Drop the stored results of these suites from earlier runs: Data Docs show each table's latest run."""
-    names = {suite.name for suite in suites}
+    names = {name for suite in suites for name in _ge_suite_names(suite)}
     store = context.validation_results_store
     for key in store.list_keys():
         if key.expectation_suite_identifier.name in names and key not in current:
@@ -194,8 +219,8 @@ def _forget(context: AbstractDataContext, suites: Iterable[TableSuite]) -> None:
     context starts clean. Validation definitions go before the datasource they point at."""
     for remove in (
         lambda: context.checkpoints.delete(CHECKPOINT_NAME),
-        *(lambda name=suite.name: context.validation_definitions.delete(name) for suite in suites),
-        *(lambda name=suite.name: context.suites.delete(name) for suite in suites),
+        *(lambda n=name: context.validation_definitions.delete(n) for s in suites for name in _ge_suite_names(s)),
+        *(lambda n=name: context.suites.delete(n) for s in suites for name in _ge_suite_names(s)),
         lambda: context.data_sources.delete(DATASOURCE_NAME),
     ):
         with contextlib.suppress(Exception):
@@ -245,7 +270,7 @@ def _sample(values: Any) -> str | None:
     return json.dumps(values, default=str, ensure_ascii=False)
 
 
-def _outcome(suite: str, result: ExpectationValidationResult) -> ExpectationOutcome:
+def _outcome(suite: str, result: ExpectationValidationResult, rows: str | None = None) -> ExpectationOutcome:
     config = result.expectation_config
     meta: Mapping[str, Any] = (config.meta if config is not None else None) or {}
     body: Mapping[str, Any] = result.result or {}
@@ -275,6 +300,7 @@ def _outcome(suite: str, result: ExpectationValidationResult) -> ExpectationOutc
         sample_bad_values=None if result.success else _sample(sample),
         description=str(config.description or "") if config is not None else "",
         error=error,
+        rows=rows,
     )
 
 
@@ -299,6 +325,7 @@ def _run_suites(
     suites: list[TableSuite],
     data_docs_dir: Path,
     run_id: str,
+    scopes: dict[str, Scope],
 ) -> tuple[list[ExpectationOutcome], Path | None]:
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
@@ -308,6 +335,7 @@ def _run_suites(
     datasource = add_duckdb_datasource(context, DATASOURCE_NAME, warehouse)
     relations = warehouse.existing_relations()
     outcomes: dict[str, list[ExpectationOutcome]] = {}
+    table_of: dict[str, tuple[str, str | None]] = {}  # GE suite → (table suite, rows judged)
     definitions = []
     for suite in suites:
         if suite.name not in relations:
@@ -322,6 +350,22 @@ def _run_suites(
                 gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=ge_suite)
             )
         )
+        table_of[suite.name] = (suite.name, None)
+        if suite.changed_rows:
+            scope = scopes[suite.name]
+            name = suite.changed_rows_name
+            changed_suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=list(suite.changed_rows)))
+            query = f"select * from {suite.name} where {scope.where()}"
+            changed_batch = datasource.add_query_asset(name=name, query=query).add_batch_definition_whole_table(
+                "changed_rows"
+            )
+            definitions.append(
+                context.validation_definitions.add(
+                    gx.ValidationDefinition(name=name, data=changed_batch, suite=changed_suite)
+                )
+            )
+            table_of[name] = (suite.name, scope.describe())
+    current: set[Any] = set()
     if definitions:
         checkpoint = context.checkpoints.add(
             gx.Checkpoint(
@@ -332,15 +376,17 @@ def _run_suites(
         )
         checkpoint_result = checkpoint.run(run_id=RunIdentifier(run_name=run_id))
         for suite_result in checkpoint_result.run_results.values():
-            outcomes[_suite_name(suite_result)] = [_outcome(_suite_name(suite_result), r) for r in suite_result.results]
+            table, rows = table_of[_suite_name(suite_result)]
+            outcomes.setdefault(table, []).extend(_outcome(table, r, rows) for r in suite_result.results)
         current = set(checkpoint_result.run_results)
-    else:
-        current = set()
     # Data Docs show the latest result of every table; the history is in quality.validation_results
     _keep_latest_results(context, suites, current)
-    shutil.rmtree(data_docs_dir / "validations", ignore_errors=True)
-    # once for the whole run (GE's UpdateDataDocsAction would rebuild the site after every table)
-    context.build_data_docs(site_names=[DATA_DOCS_SITE])
+    for suite in suites:  # this run's tables get their page again; the other tables keep theirs
+        for name in _ge_suite_names(suite):
+            shutil.rmtree(data_docs_dir / "validations" / Path(*name.split(".")), ignore_errors=True)
+    # once for the whole run (GE's UpdateDataDocsAction would rebuild the site after every table), rendering
+    # only this run's results beside the pages already there
+    context.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=sorted(current, key=str) or None)
     index = data_docs_dir / "index.html"
     ordered = [outcome for suite in suites for outcome in outcomes.get(suite.name, [])]
     return ordered, index if index.is_file() else None
@@ -380,6 +426,7 @@ def write_results(warehouse_path: Path, report: ValidationReport) -> None:
             connection.executemany(
                 f"insert into {RESULTS_TABLE} ({', '.join(RESULT_COLUMNS)}) values ({placeholders})", rows
             )
+        write_watermarks(connection, report.watermarks, report.run_id, report.validated_at)
         connection.execute("commit")
     finally:
         connection.close()
@@ -398,6 +445,7 @@ def validate_warehouse(
     suites: Collection[str] | None = None,
     context: AbstractDataContext | None = None,
     record_results: bool = True,
+    all_rows: bool = False,
 ) -> ValidationReport:
     """Run the suites (all, or only the `schema.table` names in `suites`) against the warehouse.
 
@@ -405,6 +453,9 @@ def validate_warehouse(
     as GE Data Docs under `data_docs_dir` (default `<warehouse dir>/gx/data_docs`), which show the latest
     result of every table (GE's JSON results are kept beside it in `validation_results/`). Pass a `context`
     from `create_context()` to reuse one GE context across calls (its own results store is used then).
+
+    Changed-rows expectations judge the rows their scope selects (`data_quality.scope`), or every row with
+    `all_rows`; the watermarks move only when the results are recorded.
     """
     warehouse_path = Path(warehouse_path)
     if as_of.tzinfo is None:
@@ -420,17 +471,54 @@ def validate_warehouse(
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     context = context or create_context(results_dir=docs_dir.parent / "validation_results")
     with warehouse_read_only(warehouse_path) as warehouse:
+        scopes = _scopes(warehouse, selected, orphan_max_share, as_of, all_rows)
         try:
             with _quiet_type_reflection():
-                results, index = _run_suites(context, warehouse, selected, docs_dir, run_id)
+                results, index = _run_suites(context, warehouse, selected, docs_dir, run_id, scopes)
         finally:
             _forget(context, selected)
     report = ValidationReport(
-        run_id=run_id, as_of=as_of, validated_at=datetime.now(UTC), results=results, data_docs_index=index
+        run_id=run_id,
+        as_of=as_of,
+        validated_at=datetime.now(UTC),
+        results=results,
+        data_docs_index=index,
+        scopes=scopes,
+        watermarks=_passed_watermarks(scopes, results, as_of),
     )
     if record_results:
         write_results(warehouse_path, report)
     return report
+
+
+def _scopes(
+    warehouse: WarehouseConnection,
+    suites: list[TableSuite],
+    orphan_max_share: float,
+    as_of: datetime,
+    all_rows: bool,
+) -> dict[str, Scope]:
+    """The scope of every selected suite that has changed-rows expectations and whose table exists."""
+    relations = warehouse.existing_relations()
+    scoped = [suite for suite in suites if suite.changed_rows and suite.name in relations]
+    if not scoped:
+        return {}
+    # fingerprints from suites built at a fixed moment: as_of is compared on its own (data_quality.scope)
+    fixed = {s.name: s for s in build_suites(SuiteOptions(as_of=FINGERPRINT_AS_OF, orphan_max_share=orphan_max_share))}
+    stored = {} if all_rows else read_watermarks(warehouse.connection, WATERMARKS_TABLE in relations)
+    return {
+        suite.name: scope_of(
+            warehouse.connection, suite, suite_fingerprint(fixed[suite.name]), stored.get(suite.name), as_of
+        )
+        for suite in scoped
+    }
+
+
+def _passed_watermarks(scopes: dict[str, Scope], results: list[ExpectationOutcome], as_of: datetime) -> list[Watermark]:
+    """The new watermark of each scoped suite whose changed-rows expectations all passed (warnings included)."""
+    failed = {r.suite for r in results if r.rows is not None and not r.success}
+    marks = [scope.watermark(as_of) for name, scope in scopes.items() if name not in failed]
+    return [mark for mark in marks if mark is not None]
 
 
 def failure_message(report: ValidationReport) -> str:

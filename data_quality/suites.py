@@ -6,6 +6,20 @@ own `severity` field (`critical` / `warning`). `meta["check"]` is a short, stabl
 
 All the work runs in DuckDB: column expectations compile to SQL through GE's SQLAlchemy engine, and the
 cross-column / cross-table rules are `UnexpectedRowsExpectation` queries that return the offending rows.
+
+What changed, not everything (issue 21). A suite's `expectations` are judged on the whole table. Its
+`changed_rows` expectations are row-level (a row passes or fails on its own values) and are judged only on
+the rows added since the last validation that passed them, where the table says exactly which rows those are:
+`changed_rows_column` (the raw tables' `_file_id`, which increases in load order and whose rows are never
+rewritten once loaded) above the stored watermark (`data_quality.scope`). Everything else stays on the
+whole table, because restricting it would not be exact:
+- uniqueness, reconciliation, shares and volumes are about the whole table (a new row can collide with,
+  or shift the share of, rows validated long ago);
+- staging and mart tables are rebuilt (or merged) by dbt: a row can change without any new file (a new dbt
+  release, a CRM change reaching old responses, a late response), and no column tells exactly which rows did,
+  so their row-level rules run on the whole table. The period marts are small (periods × groups, not rows)
+  and the fact table's row-level rules are single cheap scans in DuckDB; what cost there was the
+  whole-table rules, which are written to read only what they need (e.g. the volume rule its window).
 """
 
 from __future__ import annotations
@@ -114,15 +128,33 @@ class SuiteOptions:
 
 @dataclass(frozen=True)
 class TableSuite:
-    """The expectations for one table; the GE suite is named `schema.table`."""
+    """The expectations for one table; the GE suite is named `schema.table`.
+
+    `expectations` are judged on the whole table; `changed_rows` (row-level rules only) on the rows whose
+    `changed_rows_column` is above the last validated value (module docstring), all rows on a first run."""
 
     schema_name: str
     table_name: str
     expectations: tuple[gxe.Expectation, ...] = field(default_factory=tuple)
+    changed_rows: tuple[gxe.Expectation, ...] = field(default_factory=tuple)
+    changed_rows_column: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.changed_rows and self.changed_rows_column is None:
+            raise ValueError(f"{self.name}: changed_rows expectations need a changed_rows_column")
 
     @property
     def name(self) -> str:
         return f"{self.schema_name}.{self.table_name}"
+
+    @property
+    def changed_rows_name(self) -> str:
+        """The GE suite of the changed-rows expectations (its results are reported under `name`)."""
+        return f"{self.name} (new rows)"
+
+    @property
+    def all_expectations(self) -> tuple[gxe.Expectation, ...]:
+        return (*self.expectations, *self.changed_rows)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -197,15 +229,19 @@ def no_rows(
 # Reusable rules.
 
 
+SCORE_RANGES: Final[tuple[tuple[str, int, int], ...]] = (
+    ("nps_score", 0, 10),
+    ("csat_score", 1, 5),
+    ("ces_score", 1, 7),
+)
+
+
 def scores(severity: Severity = BLOCKING) -> list[gxe.Expectation]:
     """NPS 0–10, CSAT 1–5, CES 1–7, all integers."""
     return [
-        between("nps_score", 0, 10, severity),
-        integer_typed("nps_score", severity),
-        between("csat_score", 1, 5, severity),
-        integer_typed("csat_score", severity),
-        between("ces_score", 1, 7, severity),
-        integer_typed("ces_score", severity),
+        rule
+        for column, low, high in SCORE_RANGES
+        for rule in (between(column, low, high, severity), integer_typed(column, severity))
     ]
 
 
@@ -242,15 +278,24 @@ def daily_volume(key: str, column: str, options: SuiteOptions, check: str) -> gx
     The band is never narrower than 3 * sqrt(average), so tiny daily counts do not warn on noise."""
     window = options.volume_window_days
     band = options.volume_band
+    # Only the last day and the `window` days before it are counted (the first day of the table matters only
+    # when it falls inside that window): the same answer as counting every day, without a distinct count over
+    # the whole table.
     query = f"""
-        with daily as (
+        with bounds as (
+            select cast(max({column}) as date) as day, cast(min({column}) as date) as first_day
+            from {{batch}}
+            where {column} <= {options.as_of_sql}
+        ),
+        daily as (
             select cast({column} as date) as day, count(distinct {key}) as row_count
             from {{batch}}
             where {column} <= {options.as_of_sql}
+                and {column} >= (select cast(day - {window} as timestamptz) from bounds)
             group by 1
         ),
         last_day as (
-            select max(day) as day, min(day) as first_day from daily
+            select day, first_day from bounds
         ),
         trailing_days as (
             select
@@ -330,40 +375,50 @@ def period_metrics(key_columns: Sequence[str]) -> list[gxe.Expectation]:
 # The suites.
 
 
+FILE_ID: Final[str] = "_file_id"
+
+
 def raw_suites(options: SuiteOptions) -> list[TableSuite]:
+    """Raw tables are append-only by file: every row-level rule runs on the rows of the files loaded since the
+    last validation that passed (`_file_id` above the watermark). The column types are the table's (no scan);
+    the calls' daily volume compares the last day with the days before it: whole table."""
     return [
         TableSuite(
             "raw",
             "surveys",
-            (
+            (*(integer_typed(column) for column in ("nps_score", "csat_score", "ces_score")),),
+            changed_rows=(
                 not_null("response_id"),
                 not_null("sent_at"),
-                *scores(),
+                *(between(column, low, high) for column, low, high in SCORE_RANGES),
                 *survey_times(options),
             ),
+            changed_rows_column=FILE_ID,
         ),
         TableSuite(
             "raw",
             "crm_customers",
-            (
+            changed_rows=(
                 not_null("customer_id"),
                 not_null("updated_at"),
                 not_in_future("customer_id", "updated_at", options),
             ),
+            changed_rows_column=FILE_ID,
         ),
         TableSuite(
             "raw",
             "calls",
-            (
+            (daily_volume("call_id", "started_at", options, "calls_daily_volume_in_band"),),
+            changed_rows=(
                 not_null("call_id"),
                 not_null("started_at"),
                 not_in_future("call_id", "started_at", options),
-                daily_volume("call_id", "started_at", options, "calls_daily_volume_in_band"),
                 *(
                     between(column, 0, None)
                     for column in ("wait_seconds", "talk_seconds", "hold_seconds", "acw_seconds")
                 ),
             ),
+            changed_rows_column=FILE_ID,
         ),
     ]
 

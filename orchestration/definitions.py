@@ -11,7 +11,7 @@ from orchestration.assets.dbt import nps_dbt_assets
 from orchestration.assets.ingestion import ingestion_assets, ingestion_log, landing_specs
 from orchestration.assets.publish import published_marts
 from orchestration.assets.themes import emerging_topics, theme_inputs
-from orchestration.checks import build_quality_checks
+from orchestration.checks import GxContext, build_quality_checks
 from orchestration.resources import NpsSettings, dbt_resource
 from orchestration.schedules import build_daily_schedule
 from orchestration.sensors import build_landing_sensor
@@ -44,7 +44,7 @@ def build_definitions(settings: Settings) -> Definitions:
         jobs=[nps_pipeline],
         schedules=[build_daily_schedule(nps_pipeline, settings)],
         sensors=[build_landing_sensor(nps_pipeline)],
-        resources={"dbt": dbt_resource(), "nps": NpsSettings.of(settings)},
+        resources={"dbt": dbt_resource(), "nps": NpsSettings.of(settings), "gx": GxContext()},
     )
 
 

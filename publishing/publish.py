@@ -8,6 +8,19 @@ The DuckDB file and the Parquet files are each swapped atomically, one file at a
 DuckDB file sees one complete publish; a reader of several Parquet files may, for a few milliseconds, see one
 file of the new publish beside one of the previous publish.
 
+Only marts that changed are written (issue 21). Each mart's content fingerprint (`content_fingerprint`: columns,
+row count and the sum of DuckDB's row hashes, computed in DuckDB) is kept with its published copies: as the table's
+comment in the published DuckDB file and in the key-value metadata of its Parquet file, so it can never describe
+another version of the file it sits in. A publish compares the warehouse's fingerprints with them:
+- no mart changed, none added or dropped: the DuckDB file is left as it is (same inode, same bytes);
+- otherwise the new DuckDB file starts as a copy of the published one (same storage version), the dropped marts
+  are dropped from it, and it is renamed over the old one once each changed mart is brought up to date: a mart
+  with the same columns is patched (`patch_table`: the rows whose hash the warehouse has a different number of
+  times are deleted and inserted again, so a one-day change writes that day's rows, not the whole fact table),
+  any other is written again;
+- a Parquet file is rewritten only when its own fingerprint differs from the mart's.
+Without a usable published file (none yet, another storage version, no fingerprints) everything is written.
+
 Temporaries are named `<prefix>tmp-<host>-<pid>-<random>`: `.nps_published.duckdb.tmp-…` (and its `.wal`),
 `marts/.tmp-…/` and the spill folder `.publish.tmp-…/`. A publish that is killed cannot remove its own, so every
 publish first removes the stale ones (`stale_temporaries`): those of this host whose process no longer runs,
@@ -18,6 +31,8 @@ therefore never touched while it runs: its process is alive and it writes them c
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import secrets
@@ -35,6 +50,11 @@ SCHEMA = "marts"
 STALE_AFTER_SECONDS = 6 * 3600  # untouched this long: stale whoever wrote it (a publish writes for seconds)
 # `tmp-<host>-<pid>-<random>` (host absent in names written before it was added: this host)
 TEMPORARY = re.compile(r"\.(?:.+\.)?tmp-(?:(?P<host>.+)-)?(?P<pid>\d+)-[0-9a-f]{6}(?:\.wal)?")
+FINGERPRINT_VERSION = 1  # bump when the fingerprint's recipe changes: every mart is then published again
+FINGERPRINT_KEY = "nps_fingerprint"  # Parquet key-value metadata
+COMMENT_PREFIX = "nps content fingerprint "  # the published table's comment
+PATCH_MAX_SHARE = 0.2  # rows deleted + inserted, as a share of the mart's rows, above which it is written again
+SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # Parquet names DuckDB cannot mistake for a glob pattern
 
 
 @dataclass(frozen=True)
@@ -42,6 +62,8 @@ class PublishResult:
     published_path: Path
     parquet_dir: Path
     tables: dict[str, int] = field(default_factory=dict)  # mart → rows
+    rewritten: tuple[str, ...] = ()  # marts written into the DuckDB file by this publish
+    parquet_rewritten: tuple[str, ...] = ()  # marts whose Parquet file this publish wrote
 
 
 def _literal(value: object) -> str:
@@ -74,6 +96,61 @@ def mart_relations(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
             {"db": database, "schema": SCHEMA},
         ).fetchall()
     ]
+
+
+def content_fingerprint(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[str, int]:
+    """A fingerprint of a relation's content, computed in DuckDB, and its row count.
+
+    It covers the column names and types (in order), the row count and the sum of DuckDB's 64-bit hash of every
+    row (exact sum, as HUGEINT): equal content gives an equal fingerprint whatever the row order, and a changed,
+    added or removed row changes it except by a 64-bit hash collision."""
+    columns = [(str(name), str(kind)) for name, kind, *_ in con.execute(f"describe {relation}").fetchall()]
+    rows, total = con.execute(f"select count(*), sum(hash(*columns(*))) from {relation}").fetchall()[0]
+    digest = hashlib.sha256(json.dumps([FINGERPRINT_VERSION, columns, rows, str(total)]).encode())
+    return digest.hexdigest(), int(rows)
+
+
+def published_fingerprints(con: duckdb.DuckDBPyConnection, published_path: Path) -> dict[str, str | None] | None:
+    """The fingerprint of each mart in the published DuckDB file (kept as the table's comment; None for a table
+    published without one), or None when there is no published file this publish can start from (missing, or
+    written with another storage version)."""
+    if not published_path.is_file():
+        return None
+    alias = f"nps_publish_previous_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        con.execute(f"attach {_literal(published_path)} as {alias} (read_only)")
+    except duckdb.Error:  # not a DuckDB file, or one this DuckDB cannot open: publish from scratch
+        return None
+    try:
+        [(tags,)] = con.execute("select tags from duckdb_databases() where database_name = ?", [alias]).fetchall()
+        if (tags or {}).get("storage_version") != f"{STORAGE_VERSION}+":
+            return None
+        rows = con.execute(
+            "select table_name, comment from duckdb_tables() where database_name = ? and schema_name = ?",
+            [alias, SCHEMA],
+        ).fetchall()
+    finally:
+        con.execute(f"detach {alias}")
+    return {str(name): _fingerprint_of_comment(comment) for name, comment in rows}
+
+
+def _fingerprint_of_comment(comment: object) -> str | None:
+    text = str(comment or "")
+    return text.removeprefix(COMMENT_PREFIX) if text.startswith(COMMENT_PREFIX) else None
+
+
+def parquet_fingerprint(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+    """The fingerprint a publish wrote into a Parquet file's key-value metadata, or None (no file, none written,
+    or a name DuckDB would read as a glob pattern)."""
+    if not path.is_file() or not SAFE_NAME.fullmatch(path.name):
+        return None
+    try:
+        rows = con.execute(
+            "select value from parquet_kv_metadata(?) where key = ?", [str(path), FINGERPRINT_KEY.encode()]
+        ).fetchall()
+    except duckdb.Error:  # unreadable: rewrite it
+        return None
+    return rows[0][0].decode() if rows else None
 
 
 def process_is_running(pid: int) -> bool:
@@ -137,7 +214,8 @@ def publish_marts(
     con: duckdb.DuckDBPyConnection | None = None,
     memory_limit: str | None = None,
 ) -> PublishResult:
-    """Copy every relation of schema `marts` into `published_path` and `<its folder>/marts/<table>.parquet`.
+    """Bring `published_path` and `<its folder>/marts/<table>.parquet` up to date with schema `marts`, writing
+    only the marts whose content changed (module docstring).
 
     `con`: the caller's open (read-write) connection to the warehouse, used instead of opening the file again
     (DuckDB allows one writer process). It is left as it was found.
@@ -167,26 +245,37 @@ def publish_marts(
         tables = mart_relations(con, source)
         if not tables:
             raise RuntimeError(f"no tables in schema {SCHEMA} of {warehouse_path}: run the dbt build first")
-        tmp_parquet.mkdir()
-        con.execute(f"attach {_literal(tmp_db)} as {target} (storage_version {_literal(STORAGE_VERSION)})")
-        try:
-            con.execute(f"create schema {target}.{SCHEMA}")
-            counts: dict[str, int] = {}
-            for table in tables:
-                copied = f"{target}.{SCHEMA}.{_ident(table)}"
-                con.execute(f"create table {copied} as select * from {_ident(source)}.{SCHEMA}.{_ident(table)}")
-                counts[table] = int(con.execute(f"select count(*) from {copied}").fetchall()[0][0])
-                con.execute(f"copy {copied} to {_literal(tmp_parquet / f'{table}.parquet')} (format parquet)")
-        finally:
-            con.execute(f"detach {target}")  # checkpoints: the file is complete before it is renamed
-        Path(f"{published_path}.wal").unlink(missing_ok=True)  # a stale log must never be replayed on the new file
-        os.replace(tmp_db, published_path)
-        for table in tables:
+        mart = {table: f"{_ident(source)}.{SCHEMA}.{_ident(table)}" for table in tables}
+        measured = {table: content_fingerprint(con, mart[table]) for table in tables}
+        fingerprints = {table: fingerprint for table, (fingerprint, _) in measured.items()}
+        counts = {table: rows for table, (_, rows) in measured.items()}
+        previous = published_fingerprints(con, published_path)
+        reusable = previous is not None and any(previous.get(t) == fingerprints[t] for t in tables)
+        changed = [t for t in tables if not reusable or (previous or {}).get(t) != fingerprints[t]]
+        dropped = sorted(set(previous or {}) - set(tables)) if reusable else []
+        parquet_changed = [
+            t for t in tables if parquet_fingerprint(con, parquet_dir / f"{t}.parquet") != fingerprints[t]
+        ]
+        if changed or dropped:  # without a reusable file every mart is in `changed`
+            start_from = published_path if reusable else None
+            _write_database(con, tmp_db, start_from, target, mart, changed, dropped, fingerprints)
+        if parquet_changed:
+            tmp_parquet.mkdir()
+            for table in parquet_changed:
+                metadata = f"{{{FINGERPRINT_KEY}: {_literal(fingerprints[table])}}}"
+                con.execute(
+                    f"copy (select * from {mart[table]}) to {_literal(tmp_parquet / f'{table}.parquet')}"
+                    f" (format parquet, kv_metadata {metadata})"
+                )
+        if tmp_db.exists():
+            Path(f"{published_path}.wal").unlink(missing_ok=True)  # a stale log must never be replayed on the new file
+            os.replace(tmp_db, published_path)
+        for table in parquet_changed:
             os.replace(tmp_parquet / f"{table}.parquet", parquet_dir / f"{table}.parquet")
         for stale in parquet_dir.glob("*.parquet"):  # marts that no longer exist
             if stale.stem not in counts:
                 stale.unlink(missing_ok=True)
-        return PublishResult(published_path, parquet_dir, counts)
+        return PublishResult(published_path, parquet_dir, counts, tuple(changed), tuple(parquet_changed))
     finally:
         tmp_db.unlink(missing_ok=True)
         Path(f"{tmp_db}.wal").unlink(missing_ok=True)
@@ -194,3 +283,71 @@ def publish_marts(
         if own:
             con.close()
             shutil.rmtree(spill_dir, ignore_errors=True)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    return [(str(name), str(kind)) for name, kind, *_ in con.execute(f"describe {relation}").fetchall()]
+
+
+def patch_table(con: duckdb.DuckDBPyConnection, source: str, copied: str) -> bool:
+    """Make the table `copied` hold the rows of `source` by changing only the rows that differ; False (nothing
+    done) when their columns differ or more than `PATCH_MAX_SHARE` of the rows would change (writing the table
+    again is then cheaper, and leaves no deleted rows in the file). Rows are compared by DuckDB's row hash, as a
+    multiset: every row whose hash appears a different number of times in the two is deleted from `copied` and
+    inserted from `source`."""
+    if _columns(con, source) != _columns(con, copied):
+        return False
+    suffix = secrets.token_hex(3)
+    old, new = f"nps_publish_old_{suffix}", f"nps_publish_new_{suffix}"
+    con.execute(f"create temp table {old} as select hash(*columns(*)) as h, count(*) as n from {copied} group by 1")
+    con.execute(f"create temp table {new} as select hash(*columns(*)) as h, count(*) as n from {source} group by 1")
+    try:
+        pairs = f"{old} full outer join {new} on {old}.h = {new}.h where {old}.n is distinct from {new}.n"
+        differing = f"select coalesce({old}.h, {new}.h) from {pairs}"
+        changes, rows = con.execute(
+            f"select (select coalesce(sum(coalesce({old}.n, 0) + coalesce({new}.n, 0)), 0) from {pairs}),"
+            f" (select coalesce(sum(n), 0) from {new})"
+        ).fetchall()[0]
+        if changes > PATCH_MAX_SHARE * max(int(rows), 1):
+            return False
+        con.execute(
+            f"delete from {copied} where rowid in (select rowid from {copied} where hash(*columns(*)) in ({differing}))"
+        )
+        con.execute(f"insert into {copied} select * from {source} where hash(*columns(*)) in ({differing})")
+    finally:
+        con.execute(f"drop table if exists {old}")
+        con.execute(f"drop table if exists {new}")
+    return True
+
+
+def _write_database(
+    con: duckdb.DuckDBPyConnection,
+    tmp_db: Path,
+    start_from: Path | None,
+    target: str,
+    mart: dict[str, str],
+    changed: list[str],
+    dropped: list[str],
+    fingerprints: dict[str, str],
+) -> None:
+    """Write the new published DuckDB file at `tmp_db`: a copy of `start_from` (its storage version is kept) with
+    the `dropped` and `changed` marts dropped and the changed ones written again, or, without `start_from`, a new
+    file in `STORAGE_VERSION` with every mart in `changed`. Each written mart gets its fingerprint as comment."""
+    if start_from is not None:
+        shutil.copyfile(start_from, tmp_db)
+        con.execute(f"attach {_literal(tmp_db)} as {target}")
+    else:
+        con.execute(f"attach {_literal(tmp_db)} as {target} (storage_version {_literal(STORAGE_VERSION)})")
+    try:
+        con.execute(f"create schema if not exists {target}.{SCHEMA}")
+        existing = set(mart_relations(con, target))
+        for table in dropped:
+            con.execute(f"drop table if exists {target}.{SCHEMA}.{_ident(table)}")
+        for table in changed:
+            copied = f"{target}.{SCHEMA}.{_ident(table)}"
+            if table not in existing or not patch_table(con, mart[table], copied):
+                con.execute(f"drop table if exists {copied}")
+                con.execute(f"create table {copied} as select * from {mart[table]}")
+            con.execute(f"comment on table {copied} is {_literal(COMMENT_PREFIX + fingerprints[table])}")
+    finally:
+        con.execute(f"detach {target}")  # checkpoints: the file is complete before it is renamed

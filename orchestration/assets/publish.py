@@ -14,15 +14,21 @@ from publishing.publish import publish_marts
     group_name="published",
     kinds={"duckdb", "parquet"},
     description="Schema marts copied to NPS_PUBLISHED_PATH (DuckDB 1.x-readable) and marts/<table>.parquet beside "
-    "it, each written to a new file and renamed over the old one: readers never see a half-written file.",
+    "it, each written to a new file and renamed over the old one: readers never see a half-written file. Only marts "
+    "whose content fingerprint changed are written again.",
 )
 def published_marts(context: AssetExecutionContext, nps: NpsSettings) -> MaterializeResult:
     settings = nps.get()
     result = publish_marts(settings.warehouse_path, settings.published_path, memory_limit=settings.duckdb_memory_limit)
-    context.log.info(f"published {len(result.tables)} marts to {settings.published_path}")
+    context.log.info(
+        f"published {len(result.tables)} marts to {settings.published_path}: {len(result.rewritten)} written again "
+        f"({', '.join(result.rewritten) or 'none'}), {len(result.parquet_rewritten)} Parquet files written"
+    )
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(settings.published_path)),
             "tables": MetadataValue.json(dict(result.tables)),
+            "rewritten": MetadataValue.json(list(result.rewritten)),
+            "parquet_rewritten": MetadataValue.json(list(result.parquet_rewritten)),
         }
     )

@@ -14,9 +14,9 @@ def test_every_expectation_has_a_severity_a_rule_name_and_a_description() -> Non
 
     assert [suite.name for suite in suites] == suite_names()
     for suite in suites:
-        checks = [expectation.meta["check"] for expectation in suite.expectations]
+        checks = [expectation.meta["check"] for expectation in suite.all_expectations]
         assert len(checks) == len(set(checks)), suite.name
-        for expectation in suite.expectations:
+        for expectation in suite.all_expectations:
             assert expectation.meta["severity"] in {"blocking", "warning"}
             assert (
                 expectation.severity.value

@@ -63,7 +63,7 @@ def test_outcomes_fold_into_one_blocking_and_one_warning_check_per_table():
 
 def test_each_table_is_checked_right_after_the_step_that_writes_it():
     assert check_step_of("raw.surveys") == "raw_quality_suites"
-    assert check_step_of("quality.ingestion_log") == "ingestion_log_quality_suites"
+    assert check_step_of("quality.ingestion_log") == "warehouse_quality_suites"  # blocks the publish
     assert check_step_of("staging.stg_calls__calls") == check_step_of("marts.nps_by_period")
 
 

@@ -49,10 +49,18 @@ def test_a_blocking_failure_stops_the_publish_and_keeps_the_previous_copy(pipeli
     shutil.copy2(good.warehouse_path, settings.warehouse_path)
     shutil.copy2(good.published_path, settings.published_path)
     before = settings.published_path.read_bytes()
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with duckdb.connect(str(settings.warehouse_path)) as con:  # a newly loaded file with one bad row
+        [(file_id,)] = con.execute("select max(file_id) + 1 from quality.ingestion_log").fetchall()
         con.execute(
-            "update raw.surveys set nps_score = 12 "
-            "where response_id = (select min(response_id) from raw.surveys where nps_score is not null)"
+            "insert into quality.ingestion_log select * replace (? as file_id, 'surveys/late.csv' as file_name,"
+            " 1 as rows_in_file, 1 as rows_loaded, 0 as rows_rejected)"
+            " from quality.ingestion_log where status = 'loaded' and source = 'surveys' limit 1",
+            [file_id],
+        )
+        con.execute(
+            "insert into raw.surveys select * replace (? as _file_id, 'late-' || response_id as response_id,"
+            " 12 as nps_score) from raw.surveys where nps_score is not null limit 1",
+            [file_id],
         )
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))  # read (never written) by `nps run`
     code = run_command(settings)
@@ -62,6 +70,45 @@ def test_a_blocking_failure_stops_the_publish_and_keeps_the_previous_copy(pipeli
     assert settings.published_path.read_bytes() == before
     with duckdb.connect(str(settings.published_path), read_only=True) as con:
         assert con.execute("select count(*) from marts.nps_by_period").fetchall()[0][0] > 0
+
+
+def test_an_incremental_run_uses_one_gx_context_and_publishes_a_copy_equal_to_the_marts(
+    pipeline_run, tmp_path, monkeypatch
+):
+    import orchestration.checks
+
+    good, _ = pipeline_run
+    settings = replace(settings_for(tmp_path, good.landing_dir), published_path=tmp_path / "wh" / "published.duckdb")
+    settings.warehouse_path.parent.mkdir(parents=True)
+    shutil.copy2(good.warehouse_path, settings.warehouse_path)
+    shutil.copy2(good.published_path, settings.published_path)
+    shutil.copytree(good.published_marts_dir, settings.published_marts_dir)
+    parquet = {p.name: p.stat().st_ino for p in settings.published_marts_dir.glob("*.parquet")}
+    created = []
+    real = orchestration.checks.create_context
+    monkeypatch.setattr(orchestration.checks, "create_context", lambda **kw: created.append(kw) or real(**kw))
+
+    summary = run_in(settings)  # nothing new landed
+
+    assert summary.exit_code == 0, summary.lines()
+    assert len(created) == 1  # both quality steps of the run share one GE context
+    assert {p.name: p.stat().st_ino for p in settings.published_marts_dir.glob("*.parquet")} == parquet
+    with duckdb.connect() as con:
+        con.execute(f"attach '{settings.warehouse_path}' as wh (read_only)")
+        con.execute(f"attach '{settings.published_path}' as pub (read_only)")
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'pub' and schema_name = 'marts'"
+            ).fetchall()
+        ]
+        assert set(tables) == set(summary.published)
+        for table in tables:
+            diff = con.execute(
+                f"select count(*) from ((select * from wh.marts.{table} except all select * from pub.marts.{table})"
+                f" union all (select * from pub.marts.{table} except all select * from wh.marts.{table}))"
+            ).fetchall()
+            assert diff == [(0,)], table
 
 
 def test_a_reader_holding_the_published_file_keeps_working_during_a_run(pipeline_run):

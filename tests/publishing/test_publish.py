@@ -177,3 +177,162 @@ def test_readers_querying_during_two_publishes_see_whole_versions_and_no_error(t
     parquet = {s[1] for s in report["seen"] if s[0] == "parquet"}
     assert duck <= {(100, 100), (200, 200), (300, 300)} and (300, 300) in duck  # never one table of each version
     assert parquet <= {100, 200, 300} and 300 in parquet
+
+
+def _published_fingerprints(path: Path) -> dict[str, str]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return dict(
+            con.execute("select table_name, comment from duckdb_tables() where schema_name = 'marts'").fetchall()
+        )
+
+
+def _blocks(path: Path, table: str) -> list[int]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return [r[0] for r in con.execute(f"select block_id from pragma_storage_info('marts.{table}')").fetchall()]
+
+
+def test_a_publish_with_no_changed_mart_rewrites_neither_the_duckdb_file_nor_any_parquet(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 10)
+    published = tmp_path / "nps_published.duckdb"
+    publish_marts(warehouse, published)
+    files = [published, *sorted((tmp_path / "marts").glob("*.parquet"))]
+    before = {f: (f.stat().st_ino, f.stat().st_mtime_ns) for f in files}
+    make_warehouse(warehouse, 10)  # rebuilt by dbt with the same content
+
+    result = publish_marts(warehouse, published)
+
+    assert result.rewritten == () and result.parquet_rewritten == ()
+    assert {f: (f.stat().st_ino, f.stat().st_mtime_ns) for f in files} == before
+    assert result.tables == {"close_the_loop": 10, "loop_open": 5, "nps_by_period": 10}
+
+
+def test_only_the_changed_mart_is_republished_and_the_unchanged_ones_keep_their_storage(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 10)
+    published = tmp_path / "nps_published.duckdb"
+    publish_marts(warehouse, published)
+    parquet = tmp_path / "marts"
+    unchanged = parquet / "nps_by_period.parquet"
+    stat_before = (unchanged.stat().st_ino, unchanged.stat().st_mtime_ns)
+    blocks_before = _blocks(published, "nps_by_period")
+    with duckdb.connect(str(warehouse)) as con:  # one more row in close_the_loop (and so in the view on it)
+        con.execute("insert into marts.close_the_loop values (10)")
+
+    result = publish_marts(warehouse, published)
+
+    assert result.rewritten == ("close_the_loop", "loop_open")
+    assert result.parquet_rewritten == ("close_the_loop", "loop_open")
+    assert counts(published) == {"close_the_loop": 11, "loop_open": 6, "nps_by_period": 10}
+    assert duckdb.sql(f"select count(*) from '{parquet}/close_the_loop.parquet'").fetchall() == [(11,)]
+    assert (unchanged.stat().st_ino, unchanged.stat().st_mtime_ns) == stat_before
+    assert _blocks(published, "nps_by_period") == blocks_before  # the table was carried over, not written again
+    header = published.read_bytes()[:20]
+    assert int.from_bytes(header[DEFAULT_STORAGE_HEADER_OFFSET:20], "little") == 65  # still DuckDB 1.x-readable
+
+
+def test_a_changed_value_with_the_same_row_count_is_republished(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 10)
+    published = tmp_path / "nps_published.duckdb"
+    publish_marts(warehouse, published)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.nps_by_period set period_grain = 'week' where id = 3")
+
+    result = publish_marts(warehouse, published)
+
+    assert result.rewritten == ("nps_by_period",)
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select period_grain from marts.nps_by_period where id = 3").fetchall() == [("week",)]
+    assert duckdb.sql(
+        f"select count(*) from '{tmp_path}/marts/nps_by_period.parquet' where period_grain = 'week'"
+    ).fetchall() == [(1,)]
+
+
+def test_a_parquet_file_lost_or_replaced_by_hand_is_written_again_even_when_the_mart_did_not_change(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 10)
+    published = tmp_path / "nps_published.duckdb"
+    publish_marts(warehouse, published)
+    (tmp_path / "marts" / "close_the_loop.parquet").unlink()
+    duckdb.sql(f"copy (select 1 as id) to '{tmp_path}/marts/nps_by_period.parquet' (format parquet)")
+
+    result = publish_marts(warehouse, published)
+
+    assert result.rewritten == ()
+    assert result.parquet_rewritten == ("close_the_loop", "nps_by_period")
+    assert duckdb.sql(f"select count(*) from '{tmp_path}/marts/nps_by_period.parquet'").fetchall() == [(10,)]
+
+
+def test_a_copy_published_without_fingerprints_is_replaced_whole(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 10)
+    published = tmp_path / "nps_published.duckdb"
+    with duckdb.connect(str(published)) as con:  # as an earlier release wrote it: no fingerprint comments
+        con.execute("create schema marts")
+        con.execute("create table marts.nps_by_period as select range as id, 'month' as period_grain from range(10)")
+        con.execute("create table marts.old_mart as select 1 as x")
+
+    result = publish_marts(warehouse, published)
+
+    assert result.rewritten == ("close_the_loop", "loop_open", "nps_by_period")
+    assert counts(published) == {"close_the_loop": 10, "loop_open": 5, "nps_by_period": 10}
+    assert all(v.startswith("nps content fingerprint ") for v in _published_fingerprints(published).values())
+
+
+def _mart_names(con: duckdb.DuckDBPyConnection, db: str) -> set[str]:
+    return {
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = $db and schema_name = 'marts'"
+            " union select view_name from duckdb_views() where database_name = $db and schema_name = 'marts'",
+            {"db": db},
+        ).fetchall()
+    }
+
+
+def test_the_published_copy_equals_the_warehouse_marts_after_each_publish(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 10)
+    published = tmp_path / "nps_published.duckdb"
+    publish_marts(warehouse, published)
+    for change in (
+        "insert into marts.close_the_loop values (10), (11)",
+        "delete from marts.nps_by_period where id < 3",
+        "insert into marts.nps_by_period select * from marts.nps_by_period where id = 5",  # a duplicate row
+        "alter table marts.nps_by_period add column note varchar default 'x'",  # other columns: written again
+        "drop view marts.loop_open",
+        "create table marts.new_mart as select 'x' as label",
+    ):
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute(change)
+        publish_marts(warehouse, published)
+        with duckdb.connect() as con:
+            con.execute(f"attach '{warehouse}' as wh (read_only)")
+            con.execute(f"attach '{published}' as pub (read_only)")
+            assert _mart_names(con, "wh") == _mart_names(con, "pub"), change
+            for table in _mart_names(con, "wh"):
+                diff = con.execute(
+                    f"select count(*) from ((select * from wh.marts.{table} except all select * from pub.marts.{table})"
+                    f" union all (select * from pub.marts.{table} except all select * from wh.marts.{table}))"
+                ).fetchall()
+                assert diff == [(0,)], (change, table)
+                parquet = duckdb.sql(f"select count(*) from '{tmp_path}/marts/{table}.parquet'").fetchall()
+                assert parquet == con.execute(f"select count(*) from wh.marts.{table}").fetchall()
+
+
+def test_a_large_mart_with_a_few_new_rows_is_patched_not_written_again(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 200_000)
+    published = tmp_path / "nps_published.duckdb"
+    publish_marts(warehouse, published)
+    blocks_before = set(_blocks(published, "close_the_loop"))
+    with duckdb.connect(str(warehouse)) as con:  # one more day: a few rows added, one changed
+        con.execute("insert into marts.close_the_loop select range from range(200000, 200100)")
+        con.execute("update marts.close_the_loop set id = -1 where id = 7")
+
+    result = publish_marts(warehouse, published)
+
+    assert "close_the_loop" in result.rewritten
+    assert blocks_before & set(_blocks(published, "close_the_loop"))  # the untouched rows kept their blocks
+    with duckdb.connect() as con:
+        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        con.execute(f"attach '{published}' as pub (read_only)")
+        assert con.execute(
+            "select count(*) from ((select * from wh.marts.close_the_loop except all"
+            " select * from pub.marts.close_the_loop) union all (select * from pub.marts.close_the_loop"
+            " except all select * from wh.marts.close_the_loop))"
+        ).fetchall() == [(0,)]
