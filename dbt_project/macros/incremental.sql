@@ -24,19 +24,21 @@
     (select coalesce(max(_built_through_file_id), -1) from {{ this }})
 {%- endmacro %}
 
-{% macro versions_of_touched_keys(relation, key_column) %}
+{% macro versions_of_touched_keys(relation, key_column, landed) %}
     {#-
-        The landed rows of `relation` a build reprocesses: every row, or, in an incremental build on current
-        columns, every row (of any file) of the keys that files loaded since the last build carry. Newest-version-
-        wins (newest_versions) then picks among all versions of those keys, so a delete+insert by `key_column`
-        gives what a full build gives, whatever the versions' order of arrival. Raw is append-only.
+        The rows of `relation` (a selection of the landed table `landed`) a build reprocesses: every row, or, in an
+        incremental build on current columns, every row (of any file) of the keys that files loaded since the last
+        build carry. Newest-version-wins (newest_versions) then picks among all versions of those keys, so a
+        delete+insert by `key_column` gives what a full build gives, whatever the versions' order of arrival. Raw
+        is append-only. The keys are read from `landed` itself, so that `relation` is read once (DuckDB would
+        materialise a CTE read twice, every column of every row).
     -#}
     select *
     from {{ relation }}
     {%- if is_incremental_on_current_columns() %}
     where {{ key_column }} in (
         select {{ key_column }}
-        from {{ relation }}
+        from {{ landed }}
         where _file_id > {{ built_through_watermark() }}
     )
     {%- endif %}

@@ -14,12 +14,13 @@
 -- Incremental on DuckDB and exact: a build reprocesses every call of the customers a call from a file loaded
 -- since the last build belongs (or belonged) to (a late call changes the repeat flag of the customer's earlier
 -- ones), and every call whose post-call survey counts differ from the built ones (late or re-sent responses).
-with all_calls as (
+-- The calls' measures (call_measures, as int_calls) are computed for the reprocessed calls only.
+with staged_calls as (
 
     select
         call_id, customer_id, agent_id, agent_name, team, queue, direction, channel, started_at, answered_at,
-        wait_seconds, handle_seconds, is_answered, is_transferred, started_date, _file_id
-    from {{ ref('int_calls') }}
+        ended_at, wait_seconds, talk_seconds, hold_seconds, acw_seconds, disposition, _file_id
+    from {{ ref('stg_calls__calls') }}
 
 ),
 
@@ -39,7 +40,7 @@ post_call_surveys as (
 changed_calls as (
 
     select call_id, customer_id
-    from all_calls
+    from {{ ref('stg_calls__calls') }}
     where _file_id > {{ built_through_watermark() }}
 
 ),
@@ -71,30 +72,46 @@ touched_customers as (
     union
     select customer_id from {{ this }} where call_id in (select call_id from changed_calls)
     union
-    select customer_id from all_calls where call_id in (select call_id from changed_survey_counts)
+    select customer_id
+    from {{ ref('stg_calls__calls') }}
+    where call_id in (select call_id from changed_survey_counts)
 
 ),
 
-calls as (
+reprocessed_calls as (
 
-    select *
-    from all_calls
+    select call_id
+    from {{ ref('stg_calls__calls') }}
     where customer_id in (select customer_id from touched_customers)
         or call_id in (select call_id from changed_calls)
         or call_id in (select call_id from changed_survey_counts)
 
 ),
+
+reprocessed_staged_calls as (
+
+    select *
+    from staged_calls
+    where call_id in (select call_id from reprocessed_calls)
+
+),
+
+calls as (
+
+    {{ call_measures('reprocessed_staged_calls') }}
+
+),
 {% else %}
 calls as (
 
-    select * from all_calls
+    {{ call_measures('staged_calls') }}
 
 ),
 {% endif %}
 
 built_through as (
 
-    select max(_file_id) as file_id from all_calls
+    select max(_file_id) as file_id from {{ ref('stg_calls__calls') }}
 
 ),
 

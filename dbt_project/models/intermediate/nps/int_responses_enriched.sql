@@ -62,14 +62,23 @@ reprocessed_by_customer as (
 
 ),
 
-responses as (
+reprocessed_responses as (
 
-    select *
-    from landed_responses
+    select response_id
+    from {{ ref('stg_surveys__responses') }}
     where _file_id > {{ built_through_watermark() }}
         or customer_id in (select customer_id from changed_versions)
         or email in (select email from changed_versions)
         or response_id in (select response_id from reprocessed_by_customer)
+
+),
+
+responses as (
+
+    -- one semi-join on the key, which DuckDB filters the scan with
+    select *
+    from landed_responses
+    where response_id in (select response_id from reprocessed_responses)
 
 ),
 {% else %}
@@ -84,7 +93,7 @@ built_through as (
 
     select max(file_id) as file_id
     from (
-        select max(_file_id) as file_id from landed_responses
+        select max(_file_id) as file_id from {{ ref('stg_surveys__responses') }}
         union all
         select max(_file_id) as file_id from history
     ) as file_ids
@@ -102,6 +111,8 @@ email_to_customer as (
             row_number() over (partition by email order by valid_from desc, customer_id) as email_rank
         from history
         where email is not null
+            -- only the emails of the responses this build resolves by email (the rank is per email)
+            and email in (select email from responses where customer_id is null)
     ) as ranked
     where email_rank = 1
 

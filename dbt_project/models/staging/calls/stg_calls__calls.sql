@@ -21,7 +21,7 @@ with landed as (
 
 source as (
 
-    {{ versions_of_touched_keys('landed', 'call_id') }}
+    {{ versions_of_touched_keys('landed', 'call_id', source('calls', 'calls')) }}
 
 ),
 
@@ -33,7 +33,7 @@ newest_version as (
 
 built_through as (
 
-    select max(_file_id) as file_id from landed
+    select max(_file_id) as file_id from {{ source('calls', 'calls') }}
 
 ),
 

@@ -21,7 +21,7 @@ with landed as (
 
 source as (
 
-    {{ versions_of_touched_keys('landed', 'customer_id') }}
+    {{ versions_of_touched_keys('landed', 'customer_id', source('crm', 'crm_customers')) }}
 
 ),
 
@@ -34,7 +34,7 @@ newest_version as (
 
 built_through as (
 
-    select max(_file_id) as file_id from landed
+    select max(_file_id) as file_id from {{ source('crm', 'crm_customers') }}
 
 ),
 

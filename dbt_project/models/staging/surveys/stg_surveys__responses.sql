@@ -22,7 +22,7 @@ with landed as (
 
 source as (
 
-    {{ versions_of_touched_keys('landed', 'response_id') }}
+    {{ versions_of_touched_keys('landed', 'response_id', source('surveys', 'surveys')) }}
 
 ),
 
@@ -35,7 +35,7 @@ newest_version as (
 
 built_through as (
 
-    select max(_file_id) as file_id from landed
+    select max(_file_id) as file_id from {{ source('surveys', 'surveys') }}
 
 ),
 
