@@ -111,8 +111,11 @@ email_to_customer as (
             row_number() over (partition by email order by valid_from desc, customer_id) as email_rank
         from history
         where email is not null
-            -- only the emails of the responses this build resolves by email (the rank is per email)
+            {%- if is_incremental_on_current_columns() %}
+            -- only the emails of the responses this build resolves by email (the rank is per email); not in a
+            -- full build, where reading responses twice would materialise every column of every invitation
             and email in (select email from responses where customer_id is null)
+            {%- endif %}
     ) as ranked
     where email_rank = 1
 
