@@ -34,3 +34,18 @@
         {{ relation }}.csat_responses,
         {{ csat_pct_satisfied(relation ~ '.csat_satisfied', relation ~ '.csat_responses') }} as csat_pct_satisfied
 {%- endmacro %}
+
+{#- What every call carries beyond its staging row, from `relation` (rows of stg_calls__calls): answered, handle
+    time, transferred and the local day of the start. int_calls is this over every call; int_calls_enriched applies
+    it to the calls it reprocesses only (over a view, DuckDB would compute the local day of every call first). -#}
+{% macro call_measures(relation) -%}
+    select
+        call_id, customer_id, agent_id, agent_name, team, queue, direction, channel, started_at, answered_at,
+        ended_at, wait_seconds, talk_seconds, hold_seconds, acw_seconds, disposition,
+        answered_at is not null as is_answered,
+        coalesce(talk_seconds, 0) + coalesce(hold_seconds, 0) + coalesce(acw_seconds, 0) as handle_seconds,
+        disposition = 'transferred' as is_transferred,
+        {{ local_date('started_at') }} as started_date,
+        _file_id
+    from {{ relation }}
+{%- endmacro %}

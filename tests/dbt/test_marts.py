@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from ingestion.loader import ingest
-from tests.builds import dbt, rows
+from tests.builds import DBT_DIR, dbt, landing_with, prepare_themes, rows
 
 CONTRACT_COLUMNS = {
     "fct_survey_responses": [
@@ -124,6 +126,59 @@ def test_margin_of_error_follows_the_contract_formula(clean_built):
     assert off == [(0,)]
 
 
+MARTS = sorted(path.stem for path in (DBT_DIR / "models" / "marts").rglob("*.sql"))
+
+
+def incremental_models(work: Path) -> list[str]:
+    """`schema.name` of every model the last dbt build in `work` materialised incrementally (from its manifest)."""
+    manifest = json.loads((work / "target" / "manifest.json").read_text(encoding="utf-8"))
+    return sorted(
+        f"{node['schema']}.{node['name']}"
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+    )
+
+
+def snapshot(warehouse: Path, relations: list[str]) -> dict[str, list[tuple]]:
+    """Every row of each relation, sorted, without the build watermark (it records when a row was rebuilt)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute("set TimeZone = 'UTC'")
+        out = {}
+        for relation in relations:
+            schema, name = relation.split(".")
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from duckdb_columns() where schema_name = ? and table_name = ? "
+                    "order by column_index",
+                    [schema, name],
+                ).fetchall()
+                if c != "_built_through_file_id"
+            ]
+            assert columns, f"{relation} was not built"
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            out[relation] = con.execute(f"select {quoted} from {relation} order by all").fetchall()
+        return out
+
+
+def build(warehouse: Path, work: Path, *args: str) -> None:
+    """A dbt build as the pipeline runs it: the theme inputs prepared first (else every verbatim is `other`)."""
+    prepare_themes(warehouse)
+    dbt(warehouse, work, "build", *args)
+
+
+def assert_incremental_build_equals_a_full_refresh(warehouse: Path, work: Path) -> dict[str, list[tuple]]:
+    """Every mart, and every model built incrementally, as an incremental build left them == after --full-refresh."""
+    relations = [f"marts.{m}" for m in MARTS] + [r for r in incremental_models(work) if not r.startswith("marts.")]
+    assert any(r.startswith("staging.") for r in relations) and any(r.startswith("intermediate.") for r in relations)
+    incremental = snapshot(warehouse, relations)
+    build(warehouse, work, "--full-refresh")
+    full = snapshot(warehouse, relations)
+    for relation in relations:
+        assert incremental[relation] == full[relation], relation
+    return incremental
+
+
 def test_incremental_build_after_new_files_equals_a_full_refresh(messy_landing, tmp_path):
     landing, manifest = messy_landing
     partial = tmp_path / "landing"
@@ -137,30 +192,77 @@ def test_incremental_build_after_new_files_equals_a_full_refresh(messy_landing, 
         (partial / name).unlink()
     warehouse = tmp_path / "nps.duckdb"
     ingest(partial, warehouse)
-    dbt(warehouse, tmp_path, "build")
+    build(warehouse, tmp_path)
     for name in held_back:
         shutil.copy2(landing / name, partial / name)
     ingest(partial, warehouse)
-    dbt(warehouse, tmp_path, "build")
-    snapshot = "select * exclude (_built_through_file_id) from marts.{} order by all"
-    snapshot_other = "select * from marts.{} order by all"
-    marts = [
-        "fct_survey_responses",
-        "nps_by_period",
-        "nps_by_segment",
-        "nps_by_channel",
-        "nps_by_dimension",
-        "csat_ces_by_period",
+    build(warehouse, tmp_path)
+    incremental = assert_incremental_build_equals_a_full_refresh(warehouse, tmp_path)
+    assert len(incremental["marts.fct_survey_responses"]) == manifest["expected"]["surveys"]["unique_response_ids"]
+    assert any(row for row in incremental["marts.verbatim_themes"] if row[1] != "other")
+
+
+SURVEYS_HEADER = (
+    "response_id,customer_id,email,channel,touchpoint,interaction_id,sent_at,responded_at,nps_score,csat_score,"
+    "nps_comment\n"
+)
+CRM_HEADER = "customer_id,email,phone,segment,region,plan,status,updated_at\n"
+CALLS_HEADER = (
+    "call_id,customer_id,agent_id,agent_name,queue,direction,started_at,answered_at,ended_at,talk_seconds,disposition\n"
+)
+FIRST_FILES = {
+    "crm/crm_1.csv": CRM_HEADER
+    + "C1,c1@example.test,+331,smb,north,basic,active,2026-01-01T00:00:00Z\n"
+    + "C2,c2@example.test,+332,Enterprise,south,pro,active,2026-01-01T00:00:00Z\n"
+    + "C3,c3@example.test,+333,smb,east,basic,active,2026-01-01T00:00:00Z\n",
+    "surveys/surveys_1.csv": SURVEYS_HEADER
+    + "R1,C1,,email,post_call,K1,2026-05-01T09:00:00Z,2026-05-01T12:00:00Z,3,2,waited too long on hold\n"
+    + "R2,C2,,sms,post_call,K3,2026-05-02T09:00:00Z,,,,\n"
+    + "R3,,c3@example.test,email,relationship,,2026-05-03T09:00:00Z,2026-05-03T10:00:00Z,9,5,friendly agent thanks\n"
+    + "R4,C3,,web,relationship,,2026-05-28T09:00:00Z,2026-05-28T10:00:00Z,2,,the bill was wrong again\n",
+    "calls/calls_1.csv": CALLS_HEADER
+    + "K1,C1,A1,Ann,billing,inbound,2026-05-01T08:00:00Z,2026-05-01T08:01:00Z,2026-05-01T08:10:00Z,540,resolved\n"
+    + "K2,C2,A2,Bob,support,inbound,2026-05-01T08:00:00Z,2026-05-01T08:02:00Z,2026-05-01T08:12:00Z,600,resolved\n"
+    + "K3,C2,A2,Bob,support,inbound,2026-05-02T08:00:00Z,2026-05-02T08:02:00Z,2026-05-02T08:12:00Z,600,transferred\n",
+}
+LATER_FILES = {
+    # a CRM version of C1 valid from before R1 (late), C2 respelling its segment, the email of R3 moving to C2
+    "crm/crm_2.csv": CRM_HEADER
+    + "C1,c1@example.test,+339,enterprise,west,pro,active,2026-04-01T00:00:00Z\n"
+    + "C2,c3@example.test,+332,ENTERPRISE,south,pro,active,2026-03-01T00:00:00Z\n",
+    # R2 answered late (a detractor, re-sent in a later export); a June response lands in the next month
+    "surveys/surveys_2.csv": SURVEYS_HEADER
+    + "R2,C2,,sms,post_call,K3,2026-05-02T09:00:00Z,2026-05-09T09:00:00Z,1,1,nobody called me back\n"
+    + "R5,C1,,email,relationship,,2026-06-01T09:00:00Z,2026-06-01T10:00:00Z,10,,great service\n",
+    # C1 calls back within 7 days of K1 (a repeat contact, landing late); an outbound follow-up of R4; K2 re-sent
+    # under another customer
+    "calls/calls_2.csv": CALLS_HEADER
+    + "K4,C1,A1,Ann,billing,inbound,2026-05-05T08:00:00Z,2026-05-05T08:01:00Z,2026-05-05T08:10:00Z,540,resolved\n"
+    + "K5,C3,A1,Ann,billing,outbound,2026-05-28T15:00:00Z,2026-05-28T15:01:00Z,2026-05-28T15:10:00Z,540,resolved\n"
+    + "K2,C3,A2,Bob,support,inbound,2026-05-01T08:00:00Z,2026-05-01T08:02:00Z,2026-05-01T08:12:00Z,600,resolved\n",
+}
+
+
+def test_late_crm_changes_responses_and_repeat_calls_in_later_files_build_as_a_full_refresh(tmp_path):
+    landing = landing_with(tmp_path, FIRST_FILES)
+    warehouse = tmp_path / "nps.duckdb"
+    ingest(landing, warehouse)
+    build(warehouse, tmp_path)
+    for name, text in LATER_FILES.items():
+        (landing / name).write_text(text, encoding="utf-8")
+    ingest(landing, warehouse)
+    build(warehouse, tmp_path)
+    incremental = assert_incremental_build_equals_a_full_refresh(warehouse, tmp_path)
+    # the late rows did reach the marts
+    assert rows(warehouse, "select segment from marts.fct_survey_responses where response_id = 'R1'") == [
+        ("enterprise",)
     ]
-
-    def read(mart: str) -> list[tuple]:
-        return rows(warehouse, (snapshot if mart.startswith("fct_") else snapshot_other).format(mart))
-
-    incremental = {m: read(m) for m in marts}
-    dbt(warehouse, tmp_path, "build", "--full-refresh")
-    for mart in marts:
-        assert read(mart) == incremental[mart], mart
-    assert len(incremental["fct_survey_responses"]) == manifest["expected"]["surveys"]["unique_response_ids"]
+    assert rows(warehouse, "select is_repeat_contact from intermediate.int_calls_enriched where call_id = 'K1'") == [
+        (True,)
+    ]
+    assert rows(warehouse, "select customer_id from marts.fct_survey_responses where response_id = 'R3'") == [("C2",)]
+    assert rows(warehouse, "select loop_status from marts.close_the_loop where response_id = 'R4'") != []
+    assert len(incremental["marts.close_the_loop"]) == 3
 
 
 def test_docs_generate_works(messy_built, tmp_path):

@@ -1,13 +1,117 @@
+{{
+    config(
+        materialized=('table' if target.type == 'spark' else 'incremental'),
+        unique_key='call_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+    )
+}}
+
 -- Every call with what the contact-centre metrics need: whether it is an answered inbound call, whether the
 -- same customer came back (another inbound contact within var repeat_contact_window_days: a
 -- first-contact-resolution proxy), and
 -- the post-call surveys whose interaction_id is this call.
-with calls as (
+-- Incremental on DuckDB and exact: a build reprocesses every call of the customers a call from a file loaded
+-- since the last build belongs (or belonged) to (a late call changes the repeat flag of the customer's earlier
+-- ones), and every call whose post-call survey counts differ from the built ones (late or re-sent responses).
+-- The calls' measures (call_measures, as int_calls) are computed for the reprocessed calls only.
+with staged_calls as (
 
     select
         call_id, customer_id, agent_id, agent_name, team, queue, direction, channel, started_at, answered_at,
-        wait_seconds, handle_seconds, is_answered, is_transferred, started_date
-    from {{ ref('int_calls') }}
+        ended_at, wait_seconds, talk_seconds, hold_seconds, acw_seconds, disposition, _file_id
+    from {{ ref('stg_calls__calls') }}
+
+),
+
+post_call_surveys as (
+
+    select
+        interaction_id as call_id,
+        {{ nps_category_counts('nps_category') }},
+        {{ csat_counts('csat_score') }}
+    from {{ ref('int_responses_enriched') }}
+    where interaction_id is not null and has_response
+    group by interaction_id
+
+),
+
+{% if is_incremental_on_current_columns() %}
+changed_calls as (
+
+    select call_id, customer_id
+    from {{ ref('stg_calls__calls') }}
+    where _file_id > {{ built_through_watermark() }}
+
+),
+
+changed_survey_counts as (
+
+    select coalesce(counted.call_id, built.call_id) as call_id
+    from post_call_surveys as counted
+    full outer join (
+        select call_id, responses, promoters, passives, detractors, csat_responses, csat_satisfied
+        from {{ this }}
+        where responses > 0 or csat_responses > 0
+    ) as built
+        on counted.call_id = built.call_id
+    where counted.call_id is null
+        or built.call_id is null
+        or counted.responses <> built.responses
+        or counted.promoters <> built.promoters
+        or counted.passives <> built.passives
+        or counted.detractors <> built.detractors
+        or counted.csat_responses <> built.csat_responses
+        or counted.csat_satisfied <> built.csat_satisfied
+
+),
+
+touched_customers as (
+
+    select customer_id from changed_calls
+    union
+    select customer_id from {{ this }} where call_id in (select call_id from changed_calls)
+    union
+    select customer_id
+    from {{ ref('stg_calls__calls') }}
+    where call_id in (select call_id from changed_survey_counts)
+
+),
+
+reprocessed_calls as (
+
+    select call_id
+    from {{ ref('stg_calls__calls') }}
+    where customer_id in (select customer_id from touched_customers)
+        or call_id in (select call_id from changed_calls)
+        or call_id in (select call_id from changed_survey_counts)
+
+),
+
+reprocessed_staged_calls as (
+
+    select *
+    from staged_calls
+    where call_id in (select call_id from reprocessed_calls)
+
+),
+
+calls as (
+
+    {{ call_measures('reprocessed_staged_calls') }}
+
+),
+{% else %}
+calls as (
+
+    {{ call_measures('staged_calls') }}
+
+),
+{% endif %}
+
+built_through as (
+
+    select max(_file_id) as file_id from {{ ref('stg_calls__calls') }}
 
 ),
 
@@ -26,18 +130,6 @@ next_inbound as (
         lead(started_at) over (partition by customer_id order by started_at, call_id) as next_inbound_at
     from inbound
     where customer_id is not null
-
-),
-
-post_call_surveys as (
-
-    select
-        interaction_id as call_id,
-        {{ nps_category_counts('nps_category') }},
-        {{ csat_counts('csat_score') }}
-    from {{ ref('int_responses_enriched') }}
-    where interaction_id is not null and has_response
-    group by interaction_id
 
 ),
 
@@ -67,8 +159,10 @@ final as (
         coalesce(post_call_surveys.passives, 0) as passives,
         coalesce(post_call_surveys.detractors, 0) as detractors,
         coalesce(post_call_surveys.csat_responses, 0) as csat_responses,
-        coalesce(post_call_surveys.csat_satisfied, 0) as csat_satisfied
+        coalesce(post_call_surveys.csat_satisfied, 0) as csat_satisfied,
+        built_through.file_id as _built_through_file_id
     from calls
+    cross join built_through
     left join next_inbound on calls.call_id = next_inbound.call_id
     left join post_call_surveys on calls.call_id = post_call_surveys.call_id
 

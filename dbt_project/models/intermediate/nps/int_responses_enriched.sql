@@ -1,6 +1,19 @@
+{{
+    config(
+        materialized=('table' if target.type == 'spark' else 'incremental'),
+        unique_key='response_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+    )
+}}
+
 -- Every invitation with its customer resolved (id, else email) and the CRM attributes in force when it was
 -- answered (the earliest version also covers the time before it); periods keys in the reporting time zone.
-with responses as (
+-- Incremental on DuckDB and exact: a build reprocesses the invitations whose survey row came from a file loaded
+-- since the last build, those of customers with a CRM version from such a file (a late version changes what was in
+-- force at older responses), those matched by an email such a version carries, and those of a segment a newer
+-- version respells (as fct_survey_responses).
+with landed_responses as (
 
     select
         response_id, customer_id, email, channel, touchpoint, interaction_id, sent_at, responded_at,
@@ -19,6 +32,74 @@ history as (
 
 ),
 
+{% if is_incremental_on_current_columns() %}
+changed_versions as (
+
+    select customer_id, email
+    from history
+    where _file_id > {{ built_through_watermark() }}
+
+),
+
+renamed_segments as (
+
+    -- a newer CRM version spelling a segment name otherwise renames that segment for every customer in it
+    -- (the history spells every segment as int_segment_names does)
+    select spellings.segment_key
+    from (select distinct segment from {{ this }}) as built
+    inner join (select distinct {{ segment_key('segment') }} as segment_key, segment from history) as spellings
+        on {{ segment_key('built.segment') }} = spellings.segment_key
+    where built.segment <> spellings.segment
+
+),
+
+reprocessed_by_customer as (
+
+    select response_id
+    from {{ this }}
+    where customer_id in (select customer_id from changed_versions)
+        or {{ segment_key('segment') }} in (select segment_key from renamed_segments)
+
+),
+
+reprocessed_responses as (
+
+    select response_id
+    from {{ ref('stg_surveys__responses') }}
+    where _file_id > {{ built_through_watermark() }}
+        or customer_id in (select customer_id from changed_versions)
+        or email in (select email from changed_versions)
+        or response_id in (select response_id from reprocessed_by_customer)
+
+),
+
+responses as (
+
+    -- one semi-join on the key, which DuckDB filters the scan with
+    select *
+    from landed_responses
+    where response_id in (select response_id from reprocessed_responses)
+
+),
+{% else %}
+responses as (
+
+    select * from landed_responses
+
+),
+{% endif %}
+
+built_through as (
+
+    select max(file_id) as file_id
+    from (
+        select max(_file_id) as file_id from {{ ref('stg_surveys__responses') }}
+        union all
+        select max(_file_id) as file_id from history
+    ) as file_ids
+
+),
+
 email_to_customer as (
 
     -- the customer whose most recent version carries that email
@@ -30,6 +111,11 @@ email_to_customer as (
             row_number() over (partition by email order by valid_from desc, customer_id) as email_rank
         from history
         where email is not null
+            {%- if is_incremental_on_current_columns() %}
+            -- only the emails of the responses this build resolves by email (the rank is per email); not in a
+            -- full build, where reading responses twice would materialise every column of every invitation
+            and email in (select email from responses where customer_id is null)
+            {%- endif %}
     ) as ranked
     where email_rank = 1
 
@@ -92,8 +178,10 @@ final as (
         is_invitation,
         {{ local_date('sent_at') }} as sent_date,
         {{ local_date('responded_at') }} as responded_date,
-        _file_id
+        _file_id,
+        built_through.file_id as _built_through_file_id
     from with_version
+    cross join built_through
 
 )
 

@@ -1,4 +1,15 @@
-with source as (
+{{
+    config(
+        materialized=('table' if target.type == 'spark' else 'incremental'),
+        unique_key='call_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- Incremental on DuckDB: a build recomputes the newest version of the call_ids that files loaded since the last
+-- build carry, from all their landed rows (versions_of_touched_keys), and replaces them.
+with landed as (
 
     select
         call_id, customer_id, phone, agent_id, agent_name, team, queue, direction, channel,
@@ -8,9 +19,21 @@ with source as (
 
 ),
 
+source as (
+
+    {{ versions_of_touched_keys('landed', 'call_id', source('calls', 'calls')) }}
+
+),
+
 newest_version as (
 
     {{ newest_versions('source', ['call_id']) }}
+
+),
+
+built_through as (
+
+    select max(_file_id) as file_id from {{ source('calls', 'calls') }}
 
 ),
 
@@ -36,8 +59,10 @@ final as (
         lower(trim(disposition)) as disposition,
         _file_id,
         _file_name,
-        _line_number
+        _line_number,
+        built_through.file_id as _built_through_file_id
     from newest_version
+    cross join built_through
 
 )
 

@@ -1,4 +1,15 @@
-with source as (
+{{
+    config(
+        materialized=('table' if target.type == 'spark' else 'incremental'),
+        unique_key='customer_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- Incremental on DuckDB: a build recomputes the newest version of the customer_ids that files loaded since the last
+-- build carry, from all their landed rows (versions_of_touched_keys), and replaces them.
+with landed as (
 
     select
         customer_id, email, phone, first_name, last_name, company, segment, region, country, plan,
@@ -8,10 +19,22 @@ with source as (
 
 ),
 
+source as (
+
+    {{ versions_of_touched_keys('landed', 'customer_id', source('crm', 'crm_customers')) }}
+
+),
+
 newest_version as (
 
     -- one row per customer version (customer_id, updated_at); a re-sent version: the newest file wins
     {{ newest_versions('source', ['customer_id', 'updated_at']) }}
+
+),
+
+built_through as (
+
+    select max(_file_id) as file_id from {{ source('crm', 'crm_customers') }}
 
 ),
 
@@ -36,8 +59,10 @@ final as (
         attributes,
         _file_id,
         _file_name,
-        _line_number
+        _line_number,
+        built_through.file_id as _built_through_file_id
     from newest_version
+    cross join built_through
 
 )
 

@@ -1,4 +1,15 @@
-with source as (
+{{
+    config(
+        materialized=('table' if target.type == 'spark' else 'incremental'),
+        unique_key='response_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+    )
+}}
+
+-- Incremental on DuckDB: a build recomputes the newest version of the response_ids that files loaded since the last
+-- build carry, from all their landed rows (versions_of_touched_keys), and replaces them.
+with landed as (
 
     select
         response_id, customer_id, email, channel, touchpoint, interaction_id,
@@ -9,10 +20,22 @@ with source as (
 
 ),
 
+source as (
+
+    {{ versions_of_touched_keys('landed', 'response_id', source('surveys', 'surveys')) }}
+
+),
+
 newest_version as (
 
     -- the same invitation re-sent in several exports: the newest file wins (then the last line)
     {{ newest_versions('source', ['response_id']) }}
+
+),
+
+built_through as (
+
+    select max(_file_id) as file_id from {{ source('surveys', 'surveys') }}
 
 ),
 
@@ -39,8 +62,10 @@ final as (
         _file_id,
         _file_name,
         _line_number,
-        _loaded_at
+        _loaded_at,
+        built_through.file_id as _built_through_file_id
     from newest_version
+    cross join built_through
 
 )
 
