@@ -174,7 +174,7 @@ def create_context(results_dir: Path | None = None) -> AbstractDataContext:
     if results_dir is not None:
         defaults.stores[defaults.validation_results_store_name]["store_backend"] = {
             "class_name": "TupleFilesystemStoreBackend",
-            "base_directory": str(results_dir),
+            "base_directory": str(Path(results_dir).resolve()),  # GE refuses a relative one
         }
     config = DataContextConfig(
         store_backend_defaults=defaults,

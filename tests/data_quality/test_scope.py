@@ -133,3 +133,12 @@ def test_a_duplicate_key_across_old_and_new_files_is_caught_by_the_whole_table_r
     failed = {(r.suite, r.check_name) for r in report.failed_blocking}
     assert ("quality.ingestion_log", "loaded_rows_match_raw") in failed  # reconciliation: whole table
     assert ("staging.stg_calls__calls", "call_id_unique") in failed  # uniqueness: whole table
+
+
+def test_a_relative_results_folder_is_accepted_for_the_context(tmp_path, monkeypatch):
+    """`nps run --warehouse data/nps.duckdb` gives a relative data folder; GE refuses relative store folders."""
+    from data_quality.runner import create_context
+
+    monkeypatch.chdir(tmp_path)
+    context = create_context(results_dir=Path("data") / "gx" / "validation_results")
+    assert context is not None
