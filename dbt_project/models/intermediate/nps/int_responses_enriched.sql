@@ -75,7 +75,7 @@ reprocessed_responses as (
 
 responses as (
 
-    -- one semi-join on the key, which DuckDB filters the scan with
+    -- one semi-join on the key: the conditions above read four narrow columns, not every column of every row
     select *
     from landed_responses
     where response_id in (select response_id from reprocessed_responses)
