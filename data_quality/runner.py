@@ -209,7 +209,10 @@ def _use_data_docs_dir(context: AbstractDataContext, data_docs_dir: Path) -> Non
         site_config={
             "class_name": "SiteBuilder",
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_docs_dir)},
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(data_docs_dir.resolve()),
+            },
         },
     )
 
@@ -460,7 +463,7 @@ def validate_warehouse(
     warehouse_path = Path(warehouse_path)
     if as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=UTC)
-    docs_dir = data_docs_dir or warehouse_path.parent / "gx" / "data_docs"
+    docs_dir = (data_docs_dir or warehouse_path.parent / "gx" / "data_docs").resolve()  # GE wants it absolute
     selected = [
         suite
         for suite in build_suites(SuiteOptions(as_of=as_of, orphan_max_share=orphan_max_share))

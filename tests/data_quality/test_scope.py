@@ -142,3 +142,11 @@ def test_a_relative_results_folder_is_accepted_for_the_context(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     context = create_context(results_dir=Path("data") / "gx" / "validation_results")
     assert context is not None
+
+
+def test_a_warehouse_given_by_a_relative_path_is_validated_with_its_data_docs(warehouse: Path, monkeypatch) -> None:
+    """`nps run --warehouse data/nps.duckdb`: the Data Docs folder beside it is relative too."""
+    monkeypatch.chdir(warehouse.parent)
+    report = validate_warehouse(Path(warehouse.name), AS_OF)
+    assert report.results
+    assert (warehouse.parent / "gx" / "data_docs" / "index.html").exists()
