@@ -14,6 +14,7 @@ import hashlib
 import os
 import stat
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from ingestion.columns import SOURCES, Source
 from ingestion.dates import OrderDecision
 from ingestion.decode import DEFAULT_OPTIONS, ReadOptions
 from ingestion.detect import choose_profile
+from ingestion.digests import Digest, known_digests, remember, reusable, status_of
 from ingestion.lake import export_lake
 from ingestion.mapping import FileMapping, date_order_text, decide_orders, map_plan
 from ingestion.readers import FileProblem, ReadPlan, plan_for
@@ -212,6 +214,18 @@ def sha256_of(path: Path) -> str:
         while chunk := fh.read(1 << 22):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _digest(con: duckdb.DuckDBPyConnection, file: LandingFile, digests: dict[str, Digest]) -> str:
+    """The file's sha256: remembered when its status proves it unchanged (`ingestion.digests`), else read."""
+    status = status_of(file.path)
+    if (sha := reusable(digests.get(file.file_name), status)) is not None:
+        return sha
+    started = time.time_ns()
+    sha = sha256_of(file.path)
+    if status is not None and status_of(file.path) == status:  # not written to while it was read
+        remember(con, file.file_name, Digest(status, sha, started))
+    return sha
 
 
 @dataclass(frozen=True)
@@ -608,6 +622,7 @@ def _run_once(
     ensure_schema(con)
     now = datetime.now(UTC)
     known = _known_files(con)
+    digests = known_digests(con)
     next_id = con.execute("select coalesce(max(file_id), 0) + 1 from quality.ingestion_log").fetchall()[0][0]
     results: list[FileResult] = []
     for file in files:
@@ -615,7 +630,7 @@ def _run_once(
         gated = _gate(file, settle_seconds, now)
         if gated is None:
             try:
-                result.file_sha256 = sha = sha256_of(file.path)
+                result.file_sha256 = sha = _digest(con, file, digests)
             except FileNotFoundError:
                 gated = ("deferred", "removed while it was read")
             else:
