@@ -138,7 +138,9 @@ def raw_sources(context: AssetExecutionContext, nps: NpsSettings) -> Iterator[Ma
             settings.landing_dir,
             settings.warehouse_path,
             settings.source_tz,
-            sources=sources,
+            # by name, as the one-step-per-source release ran them (raw_calls, raw_crm, raw_surveys): file ids, the
+            # load order, stay assigned as before across sources
+            sources=sorted(sources),
             sources_file=settings.sources_file,
             as_of=settings.as_of_or_now(),
             max_rejected_share=settings.max_rejected_share,
