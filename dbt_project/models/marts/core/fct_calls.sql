@@ -17,7 +17,7 @@ with calls as (
         is_transferred, started_date, _file_id
     from {{ ref('int_calls') }}
     {% if is_incremental() %}
-    where _file_id > (select coalesce(max(_built_through_file_id), -1) from {{ this }})
+    where _file_id > {{ built_through_watermark() }}
     {% endif %}
 
 ),

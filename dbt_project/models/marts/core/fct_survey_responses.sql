@@ -24,17 +24,11 @@ with enriched as (
 ),
 
 {% if is_incremental_on_current_columns() %}
-watermark as (
-
-    select coalesce(max(_built_through_file_id), -1) as file_id from {{ this }}
-
-),
-
 changed_customers as (
 
     select distinct customer_id
     from {{ ref('int_customer_history') }}
-    where _file_id > (select file_id from watermark)
+    where _file_id > {{ built_through_watermark() }}
 
 ),
 
@@ -53,7 +47,7 @@ to_process as (
 
     select enriched.*
     from enriched
-    where enriched._file_id > (select file_id from watermark)
+    where enriched._file_id > {{ built_through_watermark() }}
         or enriched.customer_id in (select customer_id from changed_customers)
         or {{ segment_key('enriched.segment') }} in (select segment_key from renamed_segments)
 
