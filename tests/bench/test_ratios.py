@@ -38,3 +38,12 @@ def test_each_scale_is_judged_by_its_own_targets() -> None:
     assert verdicts(ratios(steps(16.0), "tiny"), "tiny") == {
         "tiny_pipeline_s": {"measured": 16.0, "target": 15.0, "met": False}
     }
+
+
+def test_a_run_of_some_steps_gives_only_the_measures_those_steps_give() -> None:
+    some = {name: step for name, step in steps(6.0).items() if name in ("baseline", "incremental")}
+    assert ratios(some, "large") == {"incremental_vs_baseline": 0.75, "peak_rss_gib": 0.29}
+    assert verdicts(ratios(some, "large"), "large") == {
+        "incremental_vs_baseline": {"measured": 0.75, "target": 1.0, "met": True},
+        "peak_rss_gib": {"measured": 0.29, "target": 4.0, "met": True},
+    }
