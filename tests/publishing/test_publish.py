@@ -336,3 +336,45 @@ def test_a_large_mart_with_a_few_new_rows_is_patched_not_written_again(tmp_path)
             " select * from pub.marts.close_the_loop) union all (select * from pub.marts.close_the_loop"
             " except all select * from wh.marts.close_the_loop))"
         ).fetchall() == [(0,)]
+
+
+def _published_equals_the_warehouse(warehouse: Path, published: Path, table: str) -> bool:
+    with duckdb.connect() as con:
+        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        con.execute(f"attach '{published}' as pub (read_only)")
+        return con.execute(
+            f"select count(*) from ((select * from wh.marts.{table} except all select * from pub.marts.{table})"
+            f" union all (select * from pub.marts.{table} except all select * from wh.marts.{table}))"
+        ).fetchall() == [(0,)]
+
+
+def test_identical_rows_repeated_a_different_number_of_times_are_published_exactly(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 100_000)
+    with duckdb.connect(str(warehouse)) as con:  # row 1 twice, row 2 once
+        con.execute("insert into marts.close_the_loop values (1)")
+    published = tmp_path / "nps_published.duckdb"
+    publish_marts(warehouse, published)
+    with duckdb.connect(str(warehouse)) as con:  # now row 1 once, row 2 twice: same rows, same count, other multiset
+        con.execute("delete from marts.close_the_loop where id = 1")
+        con.execute("insert into marts.close_the_loop values (1), (2)")
+
+    result = publish_marts(warehouse, published)
+
+    assert "close_the_loop" in result.rewritten
+    assert _published_equals_the_warehouse(warehouse, published, "close_the_loop")
+
+
+def test_a_large_view_in_marts_with_a_few_new_rows_is_patched_exactly(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 200_000)
+    published = tmp_path / "nps_published.duckdb"
+    publish_marts(warehouse, published)
+    blocks_before = set(_blocks(published, "loop_open"))
+    with duckdb.connect(str(warehouse)) as con:  # the view's rows follow its table: 50 new rows, one gone
+        con.execute("insert into marts.close_the_loop select range from range(200000, 200100)")
+        con.execute("delete from marts.close_the_loop where id = 8")
+
+    result = publish_marts(warehouse, published)
+
+    assert "loop_open" in result.rewritten
+    assert blocks_before & set(_blocks(published, "loop_open"))
+    assert _published_equals_the_warehouse(warehouse, published, "loop_open")
