@@ -43,3 +43,27 @@
     )
     {%- endif %}
 {%- endmacro %}
+
+{% macro delete_keys_leaving(relation, key_column, leaving) %}
+    {#-
+        A pre_hook of an incremental model that keeps a selection of `relation` (e.g. the invitations without a
+        response): deletes from the built table the keys whose row in `relation` no longer qualifies (`leaving`
+        holds), since delete+insert only replaces the keys of the new batch. In an incremental build on current
+        columns, only among the rows of `relation` (re)built since this model's last build (their
+        `_built_through_file_id` above its watermark): an older row was already judged. On a table built by an
+        earlier release, among every row (the build then reprocesses every row). Nothing in a full build, on
+        Spark (a table) or in a unit test. The watermark it leaves can only be lower (rows deleted): the build
+        then reprocesses more rows, never fewer.
+    -#}
+    {%- if model.resource_type != 'unit_test' and this is not none and is_incremental() -%}
+    delete from {{ this }}
+    where {{ key_column }} in (
+        select {{ key_column }}
+        from {{ relation }}
+        where {{ leaving }}
+            {%- if is_incremental_on_current_columns() %}
+            and _built_through_file_id > {{ built_through_watermark() }}
+            {%- endif %}
+    )
+    {%- endif -%}
+{%- endmacro %}

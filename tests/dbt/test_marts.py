@@ -248,10 +248,14 @@ def test_late_crm_changes_responses_and_repeat_calls_in_later_files_build_as_a_f
     warehouse = tmp_path / "nps.duckdb"
     ingest(landing, warehouse)
     build(warehouse, tmp_path)
+    non_respondent_r2 = "select count(*) from marts.non_respondents where response_id = 'R2'"
+    assert rows(warehouse, non_respondent_r2) == [(1,)]
     for name, text in LATER_FILES.items():
         (landing / name).write_text(text, encoding="utf-8")
     ingest(landing, warehouse)
     build(warehouse, tmp_path)
+    # R2, answered in a later file, leaves the non-respondents in the incremental build itself
+    assert rows(warehouse, non_respondent_r2) == [(0,)]
     incremental = assert_incremental_build_equals_a_full_refresh(warehouse, tmp_path)
     # the late rows did reach the marts
     assert rows(warehouse, "select segment from marts.fct_survey_responses where response_id = 'R1'") == [
