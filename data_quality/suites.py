@@ -7,19 +7,28 @@ own `severity` field (`critical` / `warning`). `meta["check"]` is a short, stabl
 All the work runs in DuckDB: column expectations compile to SQL through GE's SQLAlchemy engine, and the
 cross-column / cross-table rules are `UnexpectedRowsExpectation` queries that return the offending rows.
 
+One place per rule (issue 21). What a dbt model promises is a dbt test of that model (`_<dir>__models.yml`:
+keys not null and unique, accepted values, `responses_add_up`, `nps_in_range`, the category of a score) and
+runs in the same `nps run`, before these suites; the enforced contracts give the marts' column types. The
+suites hold what dbt does not test: the raw tables as loaded (the dbt sources have no tests), the ingestion
+bookkeeping and its reconciliation with raw, and the marts' rules across columns, tables and time (the NPS
+and margin-of-error formulas, timestamps' order and NPS_AS_OF, orphan share, daily volume). So there are no
+staging suites: staging's keys and sets are dbt tests. `tests/data_quality/test_one_place_per_rule.py`
+fails when a suite repeats a dbt test.
+
 What changed, not everything (issue 21). A suite's `expectations` are judged on the whole table. Its
 `changed_rows` expectations are row-level (a row passes or fails on its own values) and are judged only on
 the rows added since the last validation that passed them, where the table says exactly which rows those are:
 `changed_rows_column` (the raw tables' `_file_id`, which increases in load order and whose rows are never
 rewritten once loaded) above the stored watermark (`data_quality.scope`). Everything else stays on the
 whole table, because restricting it would not be exact:
-- uniqueness, reconciliation, shares and volumes are about the whole table (a new row can collide with,
-  or shift the share of, rows validated long ago);
-- staging and mart tables are rebuilt (or merged) by dbt: a row can change without any new file (a new dbt
-  release, a CRM change reaching old responses, a late response), and no column tells exactly which rows did,
-  so their row-level rules run on the whole table. The period marts are small (periods × groups, not rows)
-  and the fact table's row-level rules are single cheap scans in DuckDB; what cost there was the
-  whole-table rules, which are written to read only what they need (e.g. the volume rule its window).
+- reconciliation, shares and volumes are about the whole table (a new row can shift the share of, or
+  unbalance the counts of, rows validated long ago);
+- mart tables are rebuilt (or merged) by dbt: a row can change without any new file (a new dbt release, a
+  CRM change reaching old responses, a late response), and no column tells exactly which rows did, so their
+  row-level rules run on the whole table. The period marts are small (periods × groups, not rows) and the
+  fact table's row-level rules are single cheap scans in DuckDB; the whole-table rules are written to read
+  only what they need (e.g. the volume rule its window).
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ from typing import Any, Final, Literal
 import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from ingestion.columns import CALLS, CRM, SURVEYS, Source
+from ingestion.columns import CALLS, CRM, SURVEYS
 
 Severity = Literal["blocking", "warning"]
 BLOCKING: Final[Severity] = "blocking"
@@ -41,23 +50,6 @@ WARNING: Final[Severity] = "warning"
 SAMPLE_SIZE: Final[int] = 5
 
 
-def allowed_values(source: Source, column: str) -> tuple[str, ...]:
-    """The allowed values of an enum column, as ingestion checks them (`ingestion.columns` holds the list)."""
-    [allowed] = [c.allowed for c in source.columns if c.name == column]
-    if not allowed:
-        raise ValueError(f"{source.name}.{column} has no list of allowed values in ingestion.columns")
-    return allowed
-
-
-# Values that ingestion does not check (they are normalised in dbt staging), so they are listed here.
-# Segments are the CRM's own names: no fixed set of them is assumed (contract v2, section 4).
-CHANNELS: Final[tuple[str, ...]] = ("email", "sms", "web", "in_app", "phone", "other")
-CALL_CHANNELS: Final[tuple[str, ...]] = ("phone", "chat", "email", "social")
-NPS_CATEGORIES: Final[tuple[str, ...]] = ("detractor", "passive", "promoter")
-PERIOD_GRAINS: Final[tuple[str, ...]] = ("day", "week", "month", "quarter", "year")
-CRM_STATUSES: Final[tuple[str, ...]] = allowed_values(CRM, "status")
-CALL_DIRECTIONS: Final[tuple[str, ...]] = allowed_values(CALLS, "direction")
-CALL_DISPOSITIONS: Final[tuple[str, ...]] = allowed_values(CALLS, "disposition")
 INGESTION_STATUSES: Final[tuple[str, ...]] = ("loaded", "skipped_duplicate", "deferred", "failed")
 # Type names as GE reports them through duckdb-engine's reflection (SQLAlchemy class names) or DuckDB.
 INTEGER_TYPES: Final[list[str]] = [
@@ -179,20 +171,6 @@ def not_null(column: str, severity: Severity = BLOCKING) -> gxe.Expectation:
     )
 
 
-def unique(column: str, severity: Severity = BLOCKING) -> gxe.Expectation:
-    return gxe.ExpectColumnValuesToBeUnique(
-        column=column, **_common(f"{column}_unique", column, severity, f"`{column}` is unique")
-    )
-
-
-def compound_unique(columns: Sequence[str], severity: Severity = BLOCKING) -> gxe.Expectation:
-    joined = ", ".join(columns)
-    return gxe.ExpectCompoundColumnsToBeUnique(
-        column_list=list(columns),
-        **_common(f"key_unique({joined})", joined, severity, f"({joined}) is unique"),
-    )
-
-
 def between(column: str, low: float | None, high: float | None, severity: Severity = BLOCKING) -> gxe.Expectation:
     return gxe.ExpectColumnValuesToBeBetween(
         column=column,
@@ -234,15 +212,6 @@ SCORE_RANGES: Final[tuple[tuple[str, int, int], ...]] = (
     ("csat_score", 1, 5),
     ("ces_score", 1, 7),
 )
-
-
-def scores(severity: Severity = BLOCKING) -> list[gxe.Expectation]:
-    """NPS 0–10, CSAT 1–5, CES 1–7, all integers."""
-    return [
-        rule
-        for column, low, high in SCORE_RANGES
-        for rule in (between(column, low, high, severity), integer_typed(column, severity))
-    ]
 
 
 def responded_after_sent(key: str = "response_id") -> gxe.Expectation:
@@ -334,21 +303,12 @@ def daily_volume(key: str, column: str, options: SuiteOptions, check: str) -> gx
     )
 
 
-def period_metrics(key_columns: Sequence[str]) -> list[gxe.Expectation]:
-    """The shared rules of every `nps_by_*` period table."""
+def period_metrics() -> list[gxe.Expectation]:
+    """The rules of every `nps_by_*` period table that its dbt tests do not check (the keys' nulls and
+    uniqueness, the grains, `responses_add_up` and `nps_in_range` are dbt tests of the same build): counts never
+    negative, the NPS and its margin of error as the formulas give them."""
     return [
-        *(not_null(column) for column in key_columns),
-        compound_unique(key_columns),
-        in_set("period_grain", PERIOD_GRAINS),
         *(between(column, 0, None) for column in ("responses", "promoters", "passives", "detractors")),
-        no_rows(
-            "responses_is_sum_of_categories",
-            "select period_grain, period_start, responses, promoters, passives, detractors from {batch}"
-            " where responses is distinct from promoters + passives + detractors",
-            "`responses = promoters + passives + detractors`",
-            column="responses",
-        ),
-        between("nps", -100, 100),
         no_rows(
             "nps_matches_formula",
             "select period_grain, period_start, nps, promoters, detractors, responses from {batch}"
@@ -503,43 +463,6 @@ def quality_suites(options: SuiteOptions) -> list[TableSuite]:
     ]
 
 
-def staging_suites(options: SuiteOptions) -> list[TableSuite]:
-    """What staging adds to raw: deduplication (keys unique) and normalisation (values in their sets).
-
-    Staging models are views that deduplicate with a window function, and GE issues a few queries per
-    expectation, so rules already guaranteed by raw (not null, score ranges, order of timestamps) are not
-    repeated here.
-    """
-    return [
-        TableSuite(
-            "staging",
-            "stg_surveys__responses",
-            (
-                unique("response_id"),
-                in_set("channel", CHANNELS),
-            ),
-        ),
-        TableSuite(
-            "staging",
-            "stg_crm__customers",
-            (
-                compound_unique(["customer_id", "updated_at"]),
-                in_set("status", CRM_STATUSES),
-            ),
-        ),
-        TableSuite(
-            "staging",
-            "stg_calls__calls",
-            (
-                unique("call_id"),
-                in_set("direction", CALL_DIRECTIONS),
-                in_set("channel", CALL_CHANNELS),
-                in_set("disposition", CALL_DISPOSITIONS),
-            ),
-        ),
-    ]
-
-
 def mart_suites(options: SuiteOptions) -> list[TableSuite]:
     orphans = f"""
         with responses as (
@@ -569,23 +492,9 @@ def mart_suites(options: SuiteOptions) -> list[TableSuite]:
             "marts",
             "fct_survey_responses",
             (
-                not_null("response_id"),
-                unique("response_id"),
-                not_null("sent_at"),
-                *scores(),
-                in_set("nps_category", NPS_CATEGORIES),
-                no_rows(
-                    "nps_category_matches_score",
-                    "select response_id, nps_score, nps_category from {batch}"
-                    " where nps_category is distinct from case"
-                    " when nps_score between 0 and 6 then 'detractor'"
-                    " when nps_score between 7 and 8 then 'passive'"
-                    " when nps_score between 9 and 10 then 'promoter' end",
-                    "`nps_category` agrees with `nps_score` on every row (0–6 detractor, 7–8 passive, 9–10 promoter)",
-                    column="nps_category",
-                ),
-                in_set("channel", CHANNELS),
-                not_null("segment"),
+                # NPS scores' values are a dbt test (accepted_values 0–10); CSAT and CES ranges are checked here
+                between("csat_score", 1, 5),
+                between("ces_score", 1, 7),
                 *survey_times(options),
                 no_rows(
                     "orphan_share_within_limit",
@@ -601,17 +510,9 @@ def mart_suites(options: SuiteOptions) -> list[TableSuite]:
         ),
         TableSuite(
             "marts",
-            "dim_customers",
-            (
-                not_null("customer_id"),
-                unique("customer_id"),
-            ),
-        ),
-        TableSuite(
-            "marts",
             "nps_by_period",
             (
-                *period_metrics(["period_grain", "period_start"]),
+                *period_metrics(),
                 between("invitations", 0, None),
                 between("response_rate", 0, 1),
             ),
@@ -619,22 +520,19 @@ def mart_suites(options: SuiteOptions) -> list[TableSuite]:
         TableSuite(
             "marts",
             "nps_by_segment",
-            (*period_metrics(["period_grain", "period_start", "segment"]),),
+            (*period_metrics(),),
         ),
         TableSuite(
             "marts",
             "nps_by_channel",
-            (
-                *period_metrics(["period_grain", "period_start", "channel"]),
-                in_set("channel", CHANNELS),
-            ),
+            (*period_metrics(),),
         ),
     ]
 
 
 def build_suites(options: SuiteOptions) -> list[TableSuite]:
-    """Every suite, in pipeline order: raw and ingestion bookkeeping, staging, marts."""
-    return [*raw_suites(options), *quality_suites(options), *staging_suites(options), *mart_suites(options)]
+    """Every suite, in pipeline order: raw and ingestion bookkeeping, marts."""
+    return [*raw_suites(options), *quality_suites(options), *mart_suites(options)]
 
 
 def suite_names() -> list[str]:

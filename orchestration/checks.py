@@ -6,7 +6,7 @@ check (`contract_expectations`: a failure stops downstream assets and the publis
 dbt relations to their model's asset, `quality.*` bookkeeping to the ingestion log asset.
 
 `raw_quality_suites` runs after ingestion (raw tables: blocks dbt and the publish), `warehouse_quality_suites`
-after dbt (the ingestion log, staging and marts: blocks the publish). The ingestion log cannot join the raw step:
+after dbt (the ingestion log and the marts: blocks the publish). The ingestion log cannot join the raw step:
 it is downstream of the raw assets, whose blocking checks that step carries (a cycle), and only the publish
 depends on it. Both steps use the run's one GE context (`GxContext`, a resource: created on first use, once per
 run with the in-process executor).
