@@ -221,6 +221,7 @@ FIRST_FILES = {
     + "R3,,c3@example.test,email,relationship,,2026-05-03T09:00:00Z,2026-05-03T10:00:00Z,9,5,friendly agent thanks\n"
     + "R4,C3,,web,relationship,,2026-05-28T09:00:00Z,2026-05-28T10:00:00Z,2,,the bill was wrong again\n",
     "calls/calls_1.csv": CALLS_HEADER
+    + "K0,C1,A1,Ann,billing,inbound,2026-03-01T08:00:00Z,2026-03-01T08:01:00Z,2026-03-01T08:10:00Z,540,resolved\n"
     + "K1,C1,A1,Ann,billing,inbound,2026-05-01T08:00:00Z,2026-05-01T08:01:00Z,2026-05-01T08:10:00Z,540,resolved\n"
     + "K2,C2,A2,Bob,support,inbound,2026-05-01T08:00:00Z,2026-05-01T08:02:00Z,2026-05-01T08:12:00Z,600,resolved\n"
     + "K3,C2,A2,Bob,support,inbound,2026-05-02T08:00:00Z,2026-05-02T08:02:00Z,2026-05-02T08:12:00Z,600,transferred\n",
@@ -250,10 +251,17 @@ def test_late_crm_changes_responses_and_repeat_calls_in_later_files_build_as_a_f
     build(warehouse, tmp_path)
     non_respondent_r2 = "select count(*) from marts.non_respondents where response_id = 'R2'"
     assert rows(warehouse, non_respondent_r2) == [(1,)]
+    built_through = "select call_id, _built_through_file_id from intermediate.int_calls_enriched order by call_id"
+    first_build = dict(rows(warehouse, built_through))
     for name, text in LATER_FILES.items():
         (landing / name).write_text(text, encoding="utf-8")
     ingest(landing, warehouse)
     build(warehouse, tmp_path)
+    # C1's call of March starts more than the repeat window before K4 (May 5): the incremental build leaves it;
+    # K1 (May 1), whose repeat flag K4 changes, is rebuilt
+    second_build = dict(rows(warehouse, built_through))
+    assert second_build["K0"] == first_build["K0"]
+    assert second_build["K1"] > first_build["K1"]
     # R2, answered in a later file, leaves the non-respondents in the incremental build itself
     assert rows(warehouse, non_respondent_r2) == [(0,)]
     incremental = assert_incremental_build_equals_a_full_refresh(warehouse, tmp_path)

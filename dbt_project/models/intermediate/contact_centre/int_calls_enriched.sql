@@ -11,10 +11,14 @@
 -- same customer came back (another inbound contact within var repeat_contact_window_days: a
 -- first-contact-resolution proxy), and
 -- the post-call surveys whose interaction_id is this call.
--- Incremental on DuckDB and exact: a build reprocesses every call of the customers a call from a file loaded
--- since the last build belongs (or belonged) to (a late call changes the repeat flag of the customer's earlier
--- ones), and every call whose post-call survey counts differ from the built ones (late or re-sent responses).
--- The calls' measures (call_measures, as int_calls) are computed for the reprocessed calls only.
+-- Incremental on DuckDB and exact: a build reprocesses the calls from files loaded since the last build, every call
+-- whose post-call survey counts differ from the built ones (late or re-sent responses), and, for each customer
+-- such a call belongs (or belonged) to, the customer's calls from var repeat_contact_window_days before the
+-- earliest of those calls' start times (new and built) on. A call's repeat flag depends only on the customer's
+-- next inbound call: a call starting earlier than the window before a changed call keeps its next inbound call,
+-- or gets the changed one, which is then beyond its window either way; a reprocessed call's later calls are all
+-- reprocessed with it. The calls' measures (call_measures, as int_calls) are computed for the reprocessed calls
+-- only.
 with staged_calls as (
 
     select
@@ -39,7 +43,7 @@ post_call_surveys as (
 {% if is_incremental_on_current_columns() %}
 changed_calls as (
 
-    select call_id, customer_id
+    select call_id, customer_id, started_at
     from {{ ref('stg_calls__calls') }}
     where _file_id > {{ built_through_watermark() }}
 
@@ -66,25 +70,46 @@ changed_survey_counts as (
 
 ),
 
-touched_customers as (
+changed_starts as (
 
-    select customer_id from changed_calls
-    union
-    select customer_id from {{ this }} where call_id in (select call_id from changed_calls)
-    union
-    select customer_id
+    -- where each changed call starts now, where its built row started (it may have moved to another customer
+    -- or time), and where each call with changed survey counts starts
+    select customer_id, started_at from changed_calls
+    union all
+    select customer_id, started_at from {{ this }} where call_id in (select call_id from changed_calls)
+    union all
+    select customer_id, started_at
     from {{ ref('stg_calls__calls') }}
     where call_id in (select call_id from changed_survey_counts)
 
 ),
 
+touched_customers as (
+
+    select
+        customer_id,
+        {{ dbt.dateadd('day', -1 * var('repeat_contact_window_days'), 'min(started_at)') }} as reprocess_from
+    from changed_starts
+    where customer_id is not null
+    group by customer_id
+
+),
+
 reprocessed_calls as (
 
-    select call_id
-    from {{ ref('stg_calls__calls') }}
-    where customer_id in (select customer_id from touched_customers)
-        or call_id in (select call_id from changed_calls)
-        or call_id in (select call_id from changed_survey_counts)
+    select stg_calls.call_id
+    from {{ ref('stg_calls__calls') }} as stg_calls
+    inner join touched_customers
+        on stg_calls.customer_id = touched_customers.customer_id
+        and stg_calls.started_at >= touched_customers.reprocess_from
+
+    union
+
+    select call_id from changed_calls
+
+    union
+
+    select call_id from changed_survey_counts
 
 ),
 
