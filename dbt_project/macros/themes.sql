@@ -93,3 +93,65 @@
     {%- endif %}
     end
 {%- endmacro %}
+
+{#- Incremental theme models (int_comment_tokens, int_verbatim_theme_matches; issue 21). A response's words and
+    theme matches depend on its comment and language (its row of int_responses_enriched) and on the taxonomy in use
+    (source themes.taxonomy_terms, the user's YAML). The lemmas of a word and the language detected for a comment
+    are functions of the word or comment alone (themes/prepare.py computes them for every new one before dbt runs);
+    a new release of the lemmatizer is a code change, which needs a full refresh like any other. -#}
+
+{#- One row, `fingerprint`: md5 of every row of the taxonomy in use, in a fixed order. -#}
+{% macro taxonomy_fingerprint() -%}
+    {{ return(adapter.dispatch('taxonomy_fingerprint', 'nps_warehouse')()) }}
+{%- endmacro %}
+
+{% macro taxonomy_term_row() -%}
+    concat_ws('|',
+        {%- for column in ['term_id', 'theme', 'language', 'kind', 'term_text', 'term_length', 'word_index',
+            'match_on', 'match_key'] %}
+        coalesce(cast({{ column }} as {{ dbt.type_string() }}), '<null>'){{ "," if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+{% macro default__taxonomy_fingerprint() -%}
+    select md5(coalesce(string_agg(term_row, ';;' order by term_row), '')) as fingerprint
+    from (select {{ taxonomy_term_row() }} as term_row from {{ source('themes', 'taxonomy_terms') }}) as terms
+{%- endmacro %}
+
+{% macro spark__taxonomy_fingerprint() -%}
+    select md5(coalesce(array_join(array_sort(collect_list(term_row)), ';;'), '')) as fingerprint
+    from (select {{ taxonomy_term_row() }} as term_row from {{ source('themes', 'taxonomy_terms') }}) as terms
+{%- endmacro %}
+
+{#- The response ids an incremental build of this theme model rebuilds: every response when the taxonomy is not
+    the one the table was built with (or the table is empty), else those int_responses_enriched rebuilt since this
+    table's watermark (`_built_through_file_id`: the highest one of int_responses_enriched when it was built). -#}
+{% macro theme_responses_to_rebuild() -%}
+    select response_id
+    from {{ ref('int_responses_enriched') }}
+    where _built_through_file_id > {{ built_through_watermark() }}
+        or (select fingerprint from ({{ taxonomy_fingerprint() }}) as current_taxonomy)
+            is distinct from (select max(_taxonomy_fingerprint) from {{ this }})
+{%- endmacro %}
+
+{#- The pre-hook of an incremental theme model (strategy append): removes the rows of the responses this build
+    rebuilds, so that a response whose new comment has no words or no theme leaves the table; every row on a table
+    built by an earlier release (the build then rebuilds every response). The watermark it leaves can only be
+    lower and the fingerprint only null (every row deleted): the build then rebuilds more responses, never fewer.
+    Nothing in a full build, on Spark (a table) or in a unit test. -#}
+{% macro delete_rebuilt_theme_rows() -%}
+    {%- if model.resource_type != 'unit_test' and this is not none and is_incremental() -%}
+        {%- if is_incremental_on_current_columns() -%}
+    delete from {{ this }} where response_id in ({{ theme_responses_to_rebuild() }})
+        {%- else -%}
+    delete from {{ this }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The two bookkeeping columns of a theme model's rows (a relation `built` is cross-joined by the model). -#}
+{% macro theme_build_columns() -%}
+    (select max(_built_through_file_id) from {{ ref('int_responses_enriched') }}) as _built_through_file_id,
+    (select fingerprint from ({{ taxonomy_fingerprint() }}) as current_taxonomy) as _taxonomy_fingerprint
+{%- endmacro %}

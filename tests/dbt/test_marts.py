@@ -161,18 +161,20 @@ def snapshot(warehouse: Path, relations: list[str]) -> dict[str, list[tuple]]:
         return out
 
 
-def build(warehouse: Path, work: Path, *args: str) -> None:
+def build(warehouse: Path, work: Path, *args: str, preset: str = "contact_centre") -> None:
     """A dbt build as the pipeline runs it: the theme inputs prepared first (else every verbatim is `other`)."""
-    prepare_themes(warehouse)
+    prepare_themes(warehouse, preset)
     dbt(warehouse, work, "build", *args)
 
 
-def assert_incremental_build_equals_a_full_refresh(warehouse: Path, work: Path) -> dict[str, list[tuple]]:
+def assert_incremental_build_equals_a_full_refresh(
+    warehouse: Path, work: Path, preset: str = "contact_centre"
+) -> dict[str, list[tuple]]:
     """Every mart, and every model built incrementally, as an incremental build left them == after --full-refresh."""
     relations = [f"marts.{m}" for m in MARTS] + [r for r in incremental_models(work) if not r.startswith("marts.")]
     assert any(r.startswith("staging.") for r in relations) and any(r.startswith("intermediate.") for r in relations)
     incremental = snapshot(warehouse, relations)
-    build(warehouse, work, "--full-refresh")
+    build(warehouse, work, "--full-refresh", preset=preset)
     full = snapshot(warehouse, relations)
     for relation in relations:
         assert incremental[relation] == full[relation], relation
@@ -231,8 +233,10 @@ LATER_FILES = {
     "crm/crm_2.csv": CRM_HEADER
     + "C1,c1@example.test,+339,enterprise,west,pro,active,2026-04-01T00:00:00Z\n"
     + "C2,c3@example.test,+332,ENTERPRISE,south,pro,active,2026-03-01T00:00:00Z\n",
-    # R2 answered late (a detractor, re-sent in a later export); a June response lands in the next month
+    # R2 answered late (a detractor, re-sent in a later export); a June response lands in the next month; R1 re-sent
+    # with a comment that names no theme
     "surveys/surveys_2.csv": SURVEYS_HEADER
+    + "R1,C1,,email,post_call,K1,2026-05-01T09:00:00Z,2026-05-01T12:00:00Z,3,2,ok\n"
     + "R2,C2,,sms,post_call,K3,2026-05-02T09:00:00Z,2026-05-09T09:00:00Z,1,1,nobody called me back\n"
     + "R5,C1,,email,relationship,,2026-06-01T09:00:00Z,2026-06-01T10:00:00Z,10,,great service\n",
     # C1 calls back within 7 days of K1 (a repeat contact, landing late); an outbound follow-up of R4; K2 re-sent
@@ -253,6 +257,8 @@ def test_late_crm_changes_responses_and_repeat_calls_in_later_files_build_as_a_f
     assert rows(warehouse, non_respondent_r2) == [(1,)]
     built_through = "select call_id, _built_through_file_id from intermediate.int_calls_enriched order by call_id"
     first_build = dict(rows(warehouse, built_through))
+    themes_of_r1 = "select theme from marts.verbatim_themes where response_id = 'R1'"
+    assert rows(warehouse, themes_of_r1) not in ([], [("other",)])
     for name, text in LATER_FILES.items():
         (landing / name).write_text(text, encoding="utf-8")
     ingest(landing, warehouse)
@@ -262,6 +268,11 @@ def test_late_crm_changes_responses_and_repeat_calls_in_later_files_build_as_a_f
     second_build = dict(rows(warehouse, built_through))
     assert second_build["K0"] == first_build["K0"]
     assert second_build["K1"] > first_build["K1"]
+    # R1's new comment names no theme: its matches and words left the incremental theme models
+    assert rows(warehouse, themes_of_r1) == [("other",)]
+    assert rows(warehouse, "select count(*) from intermediate.int_verbatim_theme_matches where response_id = 'R1'") == [
+        (0,)
+    ]
     # R2, answered in a later file, leaves the non-respondents in the incremental build itself
     assert rows(warehouse, non_respondent_r2) == [(0,)]
     incremental = assert_incremental_build_equals_a_full_refresh(warehouse, tmp_path)
@@ -275,6 +286,21 @@ def test_late_crm_changes_responses_and_repeat_calls_in_later_files_build_as_a_f
     assert rows(warehouse, "select customer_id from marts.fct_survey_responses where response_id = 'R3'") == [("C2",)]
     assert rows(warehouse, "select loop_status from marts.close_the_loop where response_id = 'R4'") != []
     assert len(incremental["marts.close_the_loop"]) == 3
+
+
+def test_a_new_taxonomy_rebuilds_the_themes_of_every_response_as_a_full_refresh(tmp_path):
+    landing = landing_with(tmp_path, FIRST_FILES)
+    warehouse = tmp_path / "nps.duckdb"
+    ingest(landing, warehouse)
+    build(warehouse, tmp_path)
+    themes = "select response_id, theme, polarity from marts.verbatim_themes order by all"
+    contact_centre = rows(warehouse, themes)
+
+    build(warehouse, tmp_path, preset="retail")  # no new file: only the taxonomy changed
+
+    assert "intermediate.int_verbatim_theme_matches" in incremental_models(tmp_path)
+    assert rows(warehouse, themes) != contact_centre
+    assert_incremental_build_equals_a_full_refresh(warehouse, tmp_path, preset="retail")
 
 
 def test_docs_generate_works(messy_built, tmp_path):

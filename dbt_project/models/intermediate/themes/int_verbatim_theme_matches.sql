@@ -1,12 +1,26 @@
+{{
+    config(
+        materialized=('table' if target.type == 'spark' else 'incremental'),
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_rebuilt_theme_rows() }}",
+    )
+}}
+
 -- Every (response, theme) that a taxonomy entry mentions, with its polarity. An entry matches whole words in a
 -- row, each on its lemma (or, written `=word`, on its form), in the comment's language only. Polarity: a praise
 -- or complaint entry, or a praise/complaint cue within var theme_polarity_window words of a mention; a negation
 -- within var theme_negation_window words before it flips it; both → mixed. A mention inside an `exclude` entry of
 -- its theme does not count ("waiting for a call back" is not wait_time).
+-- Incremental on DuckDB (a table on Spark) and exact, as int_comment_tokens: a build rebuilds the responses
+-- int_responses_enriched rebuilt since its own, or every response when the taxonomy changed.
 with tokens as (
 
     select response_id, language, position, word_key, lemma_key
     from {{ ref('int_comment_tokens') }}
+    {%- if is_incremental_on_current_columns() %}
+    where response_id in ({{ theme_responses_to_rebuild() }})
+    {%- endif %}
 
 ),
 
@@ -152,7 +166,8 @@ final as (
             when polarity_counts.praise > 0 then 'praise'
             when polarity_counts.complaint > 0 then 'complaint'
         end as polarity,
-        themes_mentioned.matched_term
+        themes_mentioned.matched_term,
+        {{ theme_build_columns() }}
     from themes_mentioned
     left join polarity_counts
         on themes_mentioned.response_id = polarity_counts.response_id
