@@ -67,3 +67,62 @@
     )
     {%- endif -%}
 {%- endmacro %}
+
+{% macro enforce_unique_key(key) %}
+    {#-
+        A post_hook of the incremental models whose `key` column (their `unique_key`) is unique: the build fails
+        when its table holds a value of `key` more than once, naming the table, the number of repeated values
+        and one of them. It runs inside the build's transaction, so on DuckDB a failing incremental build is
+        rolled back: the table keeps its previous rows and watermark, and the next build reprocesses the same
+        files and fails again until the data or the model is fixed (a `unique` data test after the build would
+        leave the bad rows in place, and would have to read every key to find them again later).
+
+        Only the keys of the rows this build wrote are looked up: the rows stamped with the table's highest
+        `_built_through_file_id` (a superset of this build's rows; every row after a full build), each against
+        the whole table. The other rows were in the table after the previous build, which passed this check, and
+        deleting rows cannot repeat a key. A daily build thus reads the key column once, with a small semi-join,
+        instead of grouping every key (20M calls: 0.4 s instead of 2.9 s, docs/performance.md). A no-op in unit
+        tests. Not for a `unique_key` that is only the delete key of delete+insert (stg_crm__customers keeps
+        every version of a customer).
+    -#}
+    {%- if model.resource_type != 'unit_test' -%}
+        with written as (
+
+            select {{ key }} as key_value
+            from {{ this }}
+            where _built_through_file_id = (select max(_built_through_file_id) from {{ this }})
+
+        ),
+
+        repeated as (
+
+            select {{ key }} as key_value
+            from {{ this }}
+            where {{ key }} in (select key_value from written)
+            group by {{ key }}
+            having count(*) > 1
+
+        )
+
+        select {{ fail_with(
+            "'" ~ this.schema ~ "." ~ this.identifier ~ ": ' || cast(count(*) as " ~ dbt.type_string() ~ ")"
+            ~ " || ' value(s) of unique key " ~ key ~ " appear more than once, e.g. '"
+            ~ " || cast(min(key_value) as " ~ dbt.type_string() ~ ")"
+        ) }}
+        from repeated
+        having count(*) > 0
+    {%- endif -%}
+{% endmacro %}
+
+{% macro fail_with(message) -%}
+    {#- An expression that fails the statement with the text `message` (a SQL string expression). -#}
+    {{ return(adapter.dispatch('fail_with', 'nps_warehouse')(message)) }}
+{%- endmacro %}
+
+{% macro default__fail_with(message) -%}
+    error({{ message }})
+{%- endmacro %}
+
+{% macro spark__fail_with(message) -%}
+    raise_error({{ message }})
+{%- endmacro %}

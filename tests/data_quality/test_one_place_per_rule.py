@@ -3,6 +3,7 @@ suites left to dbt are dbt tests there (issue 21: the same rules ran twice in on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,9 +36,22 @@ def _relations(document: dict) -> Iterator[dict]:
         yield from source.get("tables", [])
 
 
+ENFORCED_KEY = re.compile(r"enforce_unique_key\('(\w+)'\)")
+
+
+def build_enforced_keys() -> Iterator[tuple[str, str]]:
+    """(model, column) of the keys a model's own build checks unique (macro enforce_unique_key, a post_hook)."""
+    for path in MODELS.rglob("*.sql"):
+        for column in ENFORCED_KEY.findall(path.read_text()):
+            yield path.stem, column
+
+
 def dbt_tests() -> dict[tuple[str, str | None], set[str]]:
-    """(model or source table, column) → the names of its dbt tests; column None for the relation's own tests."""
+    """(model or source table, column) → the names of its dbt tests; column None for the relation's own tests. A key
+    the model's build checks unique counts as a `unique` test."""
     found: dict[tuple[str, str | None], set[str]] = {}
+    for key in build_enforced_keys():
+        found.setdefault(key, set()).add("unique")
     for path in MODELS.rglob("_*.yml"):
         for relation in _relations(yaml.safe_load(path.read_text()) or {}):
             found.setdefault((relation["name"], None), set()).update(_test_names(relation.get("data_tests")))

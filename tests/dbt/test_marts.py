@@ -288,6 +288,39 @@ def test_late_crm_changes_responses_and_repeat_calls_in_later_files_build_as_a_f
     assert len(incremental["marts.close_the_loop"]) == 3
 
 
+def test_a_build_that_writes_a_key_twice_fails_naming_it_and_leaves_its_table_as_it_was(tmp_path):
+    landing = landing_with(tmp_path, FIRST_FILES)
+    warehouse = tmp_path / "nps.duckdb"
+    ingest(landing, warehouse)
+    build(warehouse, tmp_path)
+    built = {
+        relation: rows(warehouse, f"select * from {relation} order by all")
+        for relation in ("intermediate.int_calls_enriched", "marts.fct_calls")
+    }
+    # a bug simulated in staging: two rows of call K1, as if from a file loaded after the last build
+    with duckdb.connect(str(warehouse)) as con:
+        for _ in range(2):
+            con.execute(
+                "insert into staging.stg_calls__calls select * replace (99 as _file_id, 99 as _built_through_file_id)"
+                " from staging.stg_calls__calls where call_id = 'K1' and _file_id < 99"
+            )
+
+    with pytest.raises(AssertionError) as failed:
+        build(warehouse, tmp_path)
+    assert "staging.stg_calls__calls: 1 value(s) of unique key call_id appear more than once, e.g. K1" in str(
+        failed.value
+    )
+    # the models downstream read the repeated key when built on their own: each build fails and is rolled back,
+    # and fails again the next time (its watermark stayed where it was)
+    for _ in range(2):
+        with pytest.raises(AssertionError) as failed:
+            dbt(warehouse, tmp_path, "build", "--select", "int_calls_enriched", "fct_calls")
+        assert "marts.fct_calls: 1 value(s) of unique key call_id appear more than once, e.g. K1" in str(failed.value)
+        assert "intermediate.int_calls_enriched: 1 value(s) of unique key call_id" in str(failed.value)
+        for relation, before in built.items():
+            assert rows(warehouse, f"select * from {relation} order by all") == before, relation
+
+
 def test_a_new_taxonomy_rebuilds_the_themes_of_every_response_as_a_full_refresh(tmp_path):
     landing = landing_with(tmp_path, FIRST_FILES)
     warehouse = tmp_path / "nps.duckdb"
