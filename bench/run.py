@@ -120,10 +120,14 @@ def step_quality(work: Path) -> dict:
 
 
 def step_publish(work: Path) -> dict:
-    from publishing.publish import publish_marts
+    from publishing.publish import marts_without_parquet, publish_marts
 
+    manifest = json.loads((ROOT / "dbt_project" / "target" / "manifest.json").read_text())  # as `nps run` reads it
     result = publish_marts(
-        work / "steps" / "nps.duckdb", work / "steps" / "published" / "nps_published.duckdb", memory_limit=MEMORY_LIMIT
+        work / "steps" / "nps.duckdb",
+        work / "steps" / "published" / "nps_published.duckdb",
+        memory_limit=MEMORY_LIMIT,
+        parquet_excluded=marts_without_parquet(manifest),
     )
     return {"rows": sum(result.tables.values())}
 

@@ -18,7 +18,10 @@ another version of the file it sits in. A publish compares the warehouse's finge
   with the same columns is patched (`patch_table`: the rows whose hash the warehouse has a different number of
   times are deleted and inserted again, so a one-day change writes that day's rows, not the whole fact table),
   any other is written again;
-- a Parquet file is rewritten only when its own fingerprint differs from the mart's.
+- a Parquet file is rewritten only when its own fingerprint differs from the mart's;
+- a mart in `parquet_excluded` (a model whose dbt config says `meta: {parquet: false}`: `fct_calls`, 20M rows that
+  no reader takes as Parquet) is published in the DuckDB file only, and a Parquet file of it left by an earlier
+  publish is removed, so that no reader takes an outdated copy for the current one.
 Without a usable published file (none yet, another storage version, no fingerprints) everything is written.
 
 Temporaries are named `<prefix>tmp-<host>-<pid>-<random>`: `.nps_published.duckdb.tmp-…` (and its `.wal`),
@@ -39,7 +42,7 @@ import secrets
 import shutil
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,6 +167,18 @@ def parquet_fingerprint(con: duckdb.DuckDBPyConnection, path: Path) -> str | Non
     return rows[0][0].decode() if rows else None
 
 
+def marts_without_parquet(manifest: dict) -> frozenset[str]:
+    """The marts a dbt manifest (its parsed JSON) publishes in the DuckDB file only: the models of schema `marts`
+    whose config has `meta: {parquet: false}`."""
+    return frozenset(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["config"].get("schema") == SCHEMA
+        and (node["config"].get("meta") or {}).get("parquet") is False
+    )
+
+
 def process_is_running(pid: int) -> bool:
     """Whether a process with this id exists on this machine (one of another user counts as running)."""
     try:
@@ -224,9 +239,10 @@ def publish_marts(
     published_path: Path,
     con: duckdb.DuckDBPyConnection | None = None,
     memory_limit: str | None = None,
+    parquet_excluded: Collection[str] = (),
 ) -> PublishResult:
     """Bring `published_path` and `<its folder>/marts/<table>.parquet` up to date with schema `marts`, writing
-    only the marts whose content changed (module docstring).
+    only the marts whose content changed (module docstring). The marts in `parquet_excluded` get no Parquet file.
 
     `con`: the caller's open (read-write) connection to the warehouse, used instead of opening the file again
     (DuckDB allows one writer process). It is left as it was found.
@@ -271,7 +287,9 @@ def publish_marts(
         for table in set(tables) - set(changed):  # the patches need the hashes of the changed marts only
             con.execute(f"drop table {hashes.pop(table)}")
         parquet_changed = [
-            t for t in tables if parquet_fingerprint(con, parquet_dir / f"{t}.parquet") != fingerprints[t]
+            t
+            for t in tables
+            if t not in parquet_excluded and parquet_fingerprint(con, parquet_dir / f"{t}.parquet") != fingerprints[t]
         ]
         if changed or dropped:  # without a reusable file every mart is in `changed`
             start_from = published_path if reusable else None
@@ -284,8 +302,8 @@ def publish_marts(
             os.replace(tmp_db, published_path)
         for table in parquet_changed:
             os.replace(tmp_parquet / f"{table}.parquet", parquet_dir / f"{table}.parquet")
-        for stale in parquet_dir.glob("*.parquet"):  # marts that no longer exist
-            if stale.stem not in counts:
+        for stale in parquet_dir.glob("*.parquet"):  # marts that no longer exist, or no longer as Parquet
+            if stale.stem not in counts or stale.stem in parquet_excluded:
                 stale.unlink(missing_ok=True)
         return PublishResult(published_path, parquet_dir, counts, tuple(changed), tuple(parquet_changed))
     finally:

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from publishing.publish import publish_marts
+from publishing.publish import marts_without_parquet, publish_marts
 
 DEFAULT_STORAGE_HEADER_OFFSET = 12  # 8-byte checksum, 4-byte magic "DUCK", then the storage version number
 
@@ -52,6 +52,44 @@ def test_publish_copies_every_mart_and_view_but_nothing_else(tmp_path):
     assert duckdb.sql(f"select count(*) from '{tmp_path}/pub/marts/loop_open.parquet'").fetchall() == [(5,)]
     leftovers = [p.name for p in published.parent.iterdir() if p.name not in ("nps_published.duckdb", "marts")]
     assert leftovers == [], leftovers
+
+
+def test_a_mart_excluded_from_parquet_is_in_the_duckdb_copy_only_and_its_old_parquet_file_goes(tmp_path):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 10)
+    published = tmp_path / "pub" / "nps_published.duckdb"
+    publish_marts(warehouse, published)
+    with duckdb.connect(str(warehouse)) as con:  # the next day: one more row
+        con.execute("insert into marts.close_the_loop values (10)")
+
+    result = publish_marts(warehouse, published, parquet_excluded={"close_the_loop"})
+
+    assert counts(published)["close_the_loop"] == 11
+    assert "close_the_loop" not in result.parquet_rewritten
+    parquet = sorted(p.name for p in (tmp_path / "pub" / "marts").iterdir())
+    assert parquet == ["loop_open.parquet", "nps_by_period.parquet"]
+
+
+def test_the_marts_without_parquet_are_the_mart_models_whose_meta_says_so():
+    def model(name: str, schema: str, meta: dict) -> dict:
+        return {"name": name, "resource_type": "model", "config": {"schema": schema, "meta": meta}}
+
+    manifest = {
+        "nodes": {
+            "model.p.fct_calls": model("fct_calls", "marts", {"parquet": False}),
+            "model.p.nps_by_period": model("nps_by_period", "marts", {}),
+            "model.p.close_the_loop": model("close_the_loop", "marts", {"parquet": True}),
+            "model.p.stg_calls": model("stg_calls", "staging", {"parquet": False}),
+            "test.p.not_null": {"name": "not_null", "resource_type": "test", "config": {"schema": "marts"}},
+        }
+    }
+    assert marts_without_parquet(manifest) == {"fct_calls"}
+
+
+def test_the_project_publishes_fct_calls_without_parquet_and_every_contract_mart_with_it():
+    from orchestration.resources import dbt_project
+
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    assert marts_without_parquet(manifest) == {"fct_calls"}
 
 
 def test_published_file_has_a_storage_version_duckdb_1x_reads(tmp_path):

@@ -56,20 +56,19 @@ def test_the_job_on_spark_passes_its_checks_and_publishes_every_mart(both_runs):
 
 
 def test_every_published_mart_of_the_spark_run_equals_the_duckdb_run(both_runs):
-    (duckdb_settings, _), (spark_settings, _) = both_runs["duckdb"], both_runs["spark"]
+    (duckdb_settings, on_duckdb), (spark_settings, _) = both_runs["duckdb"], both_runs["spark"]
     problems: dict[str, list[str]] = {}
     with duckdb.connect() as con:
         con.execute("set TimeZone = 'UTC'")
-        for parquet in sorted(duckdb_settings.published_marts_dir.glob("*.parquet")):
-            left, right = (
-                f"read_parquet('{parquet}')",
-                f"read_parquet('{spark_settings.published_marts_dir / parquet.name}')",
-            )
+        for alias, settings in (("on_duckdb", duckdb_settings), ("on_spark", spark_settings)):
+            con.execute(f"attach '{settings.published_path}' as {alias} (read_only)")
+        for mart in sorted(on_duckdb.published):  # the published DuckDB copies: every mart, Parquet or not
+            left, right = f"on_duckdb.marts.{mart}", f"on_spark.marts.{mart}"
             columns = [row[0] for row in con.execute(f"describe select * from {left}").fetchall()]
             assert [row[0] for row in con.execute(f"describe select * from {right}").fetchall()] == columns
             found = differences(sorted_rows(con, left, columns), sorted_rows(con, right, columns), columns)
             if found:
-                problems[parquet.stem] = found
+                problems[mart] = found
     assert problems == {}
 
 
