@@ -271,3 +271,22 @@ def test_a_gzipped_csv_loads_under_a_small_memory_limit(landing, warehouse):
     (landing / "surveys" / "small.csv.gz").write_bytes(gzip.compress(f"{SURVEY_HEADER}\n{survey_row('R1')}\n".encode()))
     report = ingest(landing, warehouse, memory_limit="1GB")
     assert [(f.status, f.reason) for f in report.files] == [("loaded", None)]
+
+
+def test_an_uncompressed_csv_or_jsonl_is_read_with_a_buffer_of_one_record_not_of_the_whole_file(tmp_path):
+    # DuckDB buffers 16 x max_line_size by default, capped at the file's size: a 3.4 GB calls export needed one
+    # 3.1 GiB block and failed under a 3 GB memory limit (docs/performance.md, issue 21 fourth pass)
+    from ingestion.readers import CSV_BUFFER_SIZE, MAX_LINE_SIZE, csv_plan, json_plan
+
+    csv = tmp_path / "surveys.csv"
+    csv.write_text(f"{SURVEY_HEADER}\n{survey_row('R1')}\n", encoding="utf-8")
+    jsonl = tmp_path / "surveys.jsonl"
+    jsonl.write_text('{"response_id": "R1"}\n', encoding="utf-8")
+    with duckdb.connect() as con:
+        relations = [
+            csv_plan(csv, tmp_path, "csv").relation,
+            json_plan(jsonl, con, tmp_path, "jsonl", DEFAULT_OPTIONS).relation,
+        ]
+    assert CSV_BUFFER_SIZE == MAX_LINE_SIZE  # DuckDB refuses a smaller buffer than the longest record allowed
+    for relation in relations:
+        assert f"max_line_size = {MAX_LINE_SIZE}, buffer_size = {CSV_BUFFER_SIZE}" in relation
