@@ -26,10 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from nps.settings import DEFAULT_MEMORY_LIMIT  # noqa: E402  (the project root is on the path only now)
+
 END = date(2026, 6, 30)
 AS_OF = "2026-07-01T00:00:00+00:00"
 SOURCES = {"surveys": "sent_at", "crm": "updated_at", "calls": "started_at"}
-MEMORY_LIMIT = "4GB"  # as `nps run` by default (NPS_DUCKDB_MEMORY_LIMIT)
+MEMORY_LIMIT = DEFAULT_MEMORY_LIMIT  # as `nps run` by default (NPS_DUCKDB_MEMORY_LIMIT)
 # issue 21: a one-day incremental `nps run` at most the baseline at large (2x at medium), a full run at most 3x it
 TARGETS = {
     "pipeline_vs_baseline": {"large": 3.0},
@@ -137,7 +139,12 @@ def _run(work: Path) -> dict:
 
     settings = _settings(work, "pipeline/nps.duckdb")
     summary = run_pipeline(settings, log_level="WARNING", dagster_home_dir=settings.data_dir / "dagster_home")
-    return {"rows": summary.rows_loaded, "exit_code": summary.exit_code, "blocking_failed": summary.blocking_failed}
+    return {
+        "rows": summary.rows_loaded,
+        "exit_code": summary.exit_code,
+        "blocking_failed": summary.blocking_failed,
+        "failed_steps": summary.failed_steps,
+    }
 
 
 def step_pipeline(work: Path) -> dict:
@@ -211,6 +218,9 @@ def measure(step: str, work: Path, args: argparse.Namespace) -> dict:
     if done.returncode != 0:
         raise RuntimeError(f"step {step} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     report = json.loads(done.stdout.strip().splitlines()[-1])
+    problem = failed_run(report)
+    if problem:  # a failed `nps run` is no measure of the pipeline (an out-of-memory ingest took 9 s)
+        raise RuntimeError(f"step {step}: {problem}")
     rows = report.get("rows") or 0
     result = {
         "wall_s": round(wall, 2),
@@ -221,6 +231,15 @@ def measure(step: str, work: Path, args: argparse.Namespace) -> dict:
     result.update({k: v for k, v in report.items() if k not in ("rows", "peak_rss_mib")})
     print(f"  {step:12s} {wall:8.1f} s  {result['peak_rss_mib']:8.0f} MiB  {rows:>12,} rows", flush=True)
     return result
+
+
+def failed_run(report: dict) -> str | None:
+    """What went wrong in a measured `nps run` (its exit code, failed steps and blocking checks), None when it
+    passed or the step is not a run."""
+    if report.get("exit_code", 0) == 0:
+        return None
+    details = [*report.get("failed_steps", []), *report.get("blocking_failed", [])]
+    return f"nps run exited {report['exit_code']}" + "".join(f"\n  {d}" for d in details)
 
 
 def machine() -> dict:

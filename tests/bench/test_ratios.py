@@ -1,6 +1,6 @@
 """The benchmark's headline figures and the targets of issue 21 they are judged against."""
 
-from bench.run import ratios, verdicts
+from bench.run import failed_run, ratios, verdicts
 
 
 def steps(pipeline_s: float) -> dict:
@@ -59,3 +59,10 @@ def test_a_run_of_some_steps_gives_only_the_measures_those_steps_give() -> None:
         "incremental_vs_baseline": {"measured": 0.75, "target": 1.0, "met": True},
         "peak_rss_gib": {"measured": 0.25, "target": 4.0, "met": True},
     }
+
+
+def test_a_failed_nps_run_is_reported_with_its_failed_steps_instead_of_measured() -> None:
+    report = {"rows": 0, "exit_code": 1, "blocking_failed": [], "failed_steps": ["raw_sources: Out of Memory Error"]}
+    assert failed_run(report) == "nps run exited 1\n  raw_sources: Out of Memory Error"
+    assert failed_run({"rows": 5, "exit_code": 0, "blocking_failed": [], "failed_steps": []}) is None
+    assert failed_run({"rows": 5}) is None  # a step that is not a run
