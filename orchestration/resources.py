@@ -147,11 +147,12 @@ def dbt_cli_for(cli: DbtCliResource, env: Mapping[str, str]) -> DbtCliResource:
 
 
 def dbt_vars(settings: Settings) -> dict[str, object]:
-    """The dbt project vars a run sets (`--vars`); `as_of` must be pinned (`Settings.pinned`)."""
+    """The dbt project vars a run sets (`--vars`): the settings, the same from run to run. Not `as_of`, which
+    changes with every run: dbt parses the whole project again whenever `--vars` differ from its last run (about
+    4 s), so the moment goes through the environment (`dbt_env`: NPS_AS_OF, read by the project's var `as_of`)."""
     return {
         "reporting_tz": settings.reporting_tz,
         "followup_sla_hours": settings.followup_sla_hours,
-        "as_of": settings.as_of_or_now().isoformat(),
         "low_sample_threshold": settings.low_sample_threshold,
         "dimensions": load_sources_file(settings.sources_file).dimensions(),
     }
@@ -163,6 +164,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     env = {
         "NPS_WAREHOUSE_PATH": str(settings.warehouse_path.resolve()),
         "NPS_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+        "NPS_AS_OF": settings.as_of_or_now().isoformat(),  # `as_of` must be pinned (`Settings.pinned`)
     }
     if settings.engine == "spark":
         env |= {

@@ -84,10 +84,16 @@ def test_dbt_gets_the_settings_as_vars() -> None:
     assert json.loads(args[4]) == {
         "reporting_tz": "Asia/Tokyo",
         "followup_sla_hours": 24,
-        "as_of": "2026-07-01T00:00:00+00:00",
         "low_sample_threshold": 12,
         "dimensions": [],
     }
+
+
+def test_the_moment_a_run_judges_at_reaches_dbt_through_its_environment_and_leaves_its_vars_unchanged() -> None:
+    first, second = (Settings.from_env({}, as_of=moment) for moment in ("2026-07-01T00:00:00Z", "2026-07-02T06:00Z"))
+    assert dbt_build_args(first) == dbt_build_args(second)  # dbt keeps its partial parse from run to run
+    assert dbt_env(first)["NPS_AS_OF"] == "2026-07-01T00:00:00+00:00"
+    assert dbt_env(second)["NPS_AS_OF"] == "2026-07-02T06:00:00+00:00"
 
 
 def test_the_dimensions_declared_in_sources_yml_reach_dbt_once_each(tmp_path: Path) -> None:
