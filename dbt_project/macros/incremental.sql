@@ -120,6 +120,10 @@
 {%- endmacro %}
 
 {% macro default__fail_with(message) -%}
+    {{ exceptions.raise_compiler_error("fail_with: no way to fail a statement on " ~ target.type ~ " yet") }}
+{%- endmacro %}
+
+{% macro duckdb__fail_with(message) -%}
     error({{ message }})
 {%- endmacro %}
 
