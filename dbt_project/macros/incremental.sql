@@ -68,11 +68,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro enforce_unique_key(key) %}
+{% macro enforce_unique_key() %}
     {#-
-        A post_hook of the incremental models whose `key` column (their `unique_key`) is unique: the build fails
-        when its table holds a value of `key` more than once, naming the table, the number of repeated values
-        and one of them. It runs inside the build's transaction, so on DuckDB a failing incremental build is
+        A post_hook of the incremental models whose `unique_key` (one column) is unique in the table: the build
+        fails when its table holds a value of that key more than once, naming the table, the number of repeated
+        values and one of them. It runs inside the build's transaction, so on DuckDB a failing incremental build is
         rolled back: the table keeps its previous rows and watermark, and the next build reprocesses the same
         files and fails again until the data or the model is fixed (a `unique` data test after the build would
         leave the bad rows in place, and would have to read every key to find them again later).
@@ -85,6 +85,10 @@
         tests. Not for a `unique_key` that is only the delete key of delete+insert (stg_crm__customers keeps
         every version of a customer).
     -#}
+    {%- set key = config.get('unique_key') -%}
+    {%- if key is not string -%}
+        {{ exceptions.raise_compiler_error("enforce_unique_key: " ~ this ~ " needs one unique_key column, not " ~ key) }}
+    {%- endif -%}
     {%- if model.resource_type != 'unit_test' -%}
         with written as (
 

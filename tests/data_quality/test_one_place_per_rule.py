@@ -36,14 +36,15 @@ def _relations(document: dict) -> Iterator[dict]:
         yield from source.get("tables", [])
 
 
-ENFORCED_KEY = re.compile(r"enforce_unique_key\('(\w+)'\)")
+UNIQUE_KEY = re.compile(r"unique_key='(\w+)'")
 
 
 def build_enforced_keys() -> Iterator[tuple[str, str]]:
     """(model, column) of the keys a model's own build checks unique (macro enforce_unique_key, a post_hook)."""
     for path in MODELS.rglob("*.sql"):
-        for column in ENFORCED_KEY.findall(path.read_text()):
-            yield path.stem, column
+        sql = path.read_text()
+        if "enforce_unique_key()" in sql:
+            yield path.stem, UNIQUE_KEY.search(sql).group(1)
 
 
 def dbt_tests() -> dict[tuple[str, str | None], set[str]]:

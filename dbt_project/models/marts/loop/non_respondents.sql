@@ -4,7 +4,7 @@
         unique_key='response_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook="{{ enforce_unique_key('response_id') }}",
+        post_hook="{{ enforce_unique_key() }}",
         pre_hook="{{ delete_keys_leaving(ref('fct_survey_responses'), 'response_id', 'has_response') }}",
     )
 }}

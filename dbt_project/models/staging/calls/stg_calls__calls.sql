@@ -2,7 +2,7 @@
     config(
         materialized=('table' if target.type == 'spark' else 'incremental'),
         unique_key='call_id',
-        post_hook="{{ enforce_unique_key('call_id') }}",
+        post_hook="{{ enforce_unique_key() }}",
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
     )
