@@ -24,24 +24,37 @@
     (select coalesce(max(_built_through_file_id), -1) from {{ this }})
 {%- endmacro %}
 
-{% macro versions_of_touched_keys(relation, key_column, landed) %}
+{% macro where_touched_keys(landed, key_column) %}
     {#-
-        The rows of `relation` (a selection of the landed table `landed`) a build reprocesses: every row, or, in an
-        incremental build on current columns, every row (of any file) of the keys that files loaded since the last
-        build carry. Newest-version-wins (newest_versions) then picks among all versions of those keys, so a
-        delete+insert by `key_column` gives what a full build gives, whatever the versions' order of arrival. Raw
-        is append-only. The keys are read from `landed` itself, so that `relation` is read once (DuckDB would
-        materialise a CTE read twice, every column of every row).
+        The WHERE clause of a staging model's scan of its landed table `landed` (the one table of the FROM it
+        follows): nothing (every row), or, in an incremental build on current columns, every row (of any file) of
+        the keys that files loaded since the last build carry. Newest-version-wins (newest_versions) then picks
+        among all versions of those keys, so a delete+insert by `key_column` gives what a full build gives,
+        whatever the versions' order of arrival. Raw is append-only.
     -#}
-    select *
-    from {{ relation }}
     {%- if is_incremental_on_current_columns() %}
-    where {{ key_column }} in (
-        select {{ key_column }}
-        from {{ landed }}
-        where _file_id > {{ built_through_watermark() }}
-    )
+    {{ where_rows(landed, key_column ~ " in (select " ~ key_column ~ " from " ~ landed ~ " where _file_id > "
+        ~ built_through_watermark() ~ ")") }}
     {%- endif %}
+{%- endmacro %}
+
+{% macro where_rows(relation, condition) -%}
+    {#-
+        `where <condition>` for a scan of the table `relation` (the one table of the FROM it follows), `condition`
+        reading its columns. On DuckDB the rows are found by their rowids, from the columns `condition` reads
+        alone, so that the other columns are read for those rows only (late materialisation, which DuckDB does not
+        do for a semi-join by itself): 30k of 20M landed calls in 0.3 s instead of 0.9 s (docs/performance.md).
+        Elsewhere the condition as it is.
+    -#}
+    {{ return(adapter.dispatch('where_rows', 'nps_warehouse')(relation, condition)) }}
+{%- endmacro %}
+
+{% macro default__where_rows(relation, condition) -%}
+    where {{ condition }}
+{%- endmacro %}
+
+{% macro duckdb__where_rows(relation, condition) -%}
+    where rowid in (select rowid from {{ relation }} where {{ condition }})
 {%- endmacro %}
 
 {% macro delete_keys_leaving(relation, key_column, leaving) %}

@@ -20,16 +20,7 @@
 -- or gets the changed one, which is then beyond its window either way; a reprocessed call's later calls are all
 -- reprocessed with it. The calls' measures (call_measures, as int_calls) are computed for the reprocessed calls
 -- only.
-with staged_calls as (
-
-    select
-        call_id, customer_id, agent_id, agent_name, team, queue, direction, channel, started_at, answered_at,
-        ended_at, wait_seconds, talk_seconds, hold_seconds, acw_seconds, disposition, _file_id
-    from {{ ref('stg_calls__calls') }}
-
-),
-
-post_call_surveys as (
+with post_call_surveys as (
 
     select
         interaction_id as call_id,
@@ -77,11 +68,13 @@ changed_starts as (
     -- or time), and where each call with changed survey counts starts
     select customer_id, started_at from changed_calls
     union all
-    select customer_id, started_at from {{ this }} where call_id in (select call_id from changed_calls)
+    select customer_id, started_at
+    from {{ this }}
+    {{ where_rows(this, 'call_id in (select call_id from changed_calls)') }}
     union all
     select customer_id, started_at
     from {{ ref('stg_calls__calls') }}
-    where call_id in (select call_id from changed_survey_counts)
+    {{ where_rows(ref('stg_calls__calls'), 'call_id in (select call_id from changed_survey_counts)') }}
 
 ),
 
@@ -114,26 +107,25 @@ reprocessed_calls as (
 
 ),
 
-reprocessed_staged_calls as (
+{% endif %}
+staged_calls as (
 
-    select *
-    from staged_calls
-    where call_id in (select call_id from reprocessed_calls)
+    select
+        call_id, customer_id, agent_id, agent_name, team, queue, direction, channel, started_at, answered_at,
+        ended_at, wait_seconds, talk_seconds, hold_seconds, acw_seconds, disposition, _file_id
+    from {{ ref('stg_calls__calls') }}
+    {%- if is_incremental_on_current_columns() %}
+    -- every column is read for the reprocessed calls only
+    {{ where_rows(ref('stg_calls__calls'), 'call_id in (select call_id from reprocessed_calls)') }}
+    {%- endif %}
 
 ),
 
-calls as (
-
-    {{ call_measures('reprocessed_staged_calls') }}
-
-),
-{% else %}
 calls as (
 
     {{ call_measures('staged_calls') }}
 
 ),
-{% endif %}
 
 built_through as (
 

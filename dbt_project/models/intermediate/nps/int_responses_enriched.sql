@@ -14,17 +14,7 @@
 -- since the last build, those of customers with a CRM version from such a file (a late version changes what was in
 -- force at older responses), those matched by an email such a version carries, and those of a segment a newer
 -- version respells (as fct_survey_responses).
-with landed_responses as (
-
-    select
-        response_id, customer_id, email, channel, touchpoint, interaction_id, sent_at, responded_at,
-        has_response, nps_score, nps_comment, csat_score, ces_score, language, attributes, source_profile,
-        is_invitation, _file_id
-    from {{ ref('stg_surveys__responses') }}
-
-),
-
-history as (
+with history as (
 
     select
         customer_id, email, segment, region, country, plan, attributes, valid_from, valid_to, is_first_version,
@@ -74,21 +64,20 @@ reprocessed_responses as (
 
 ),
 
-responses as (
-
-    -- one semi-join on the key: the conditions above read four narrow columns, not every column of every row
-    select *
-    from landed_responses
-    where response_id in (select response_id from reprocessed_responses)
-
-),
-{% else %}
-responses as (
-
-    select * from landed_responses
-
-),
 {% endif %}
+responses as (
+
+    select
+        response_id, customer_id, email, channel, touchpoint, interaction_id, sent_at, responded_at,
+        has_response, nps_score, nps_comment, csat_score, ces_score, language, attributes, source_profile,
+        is_invitation, _file_id
+    from {{ ref('stg_surveys__responses') }}
+    {%- if is_incremental_on_current_columns() %}
+    -- the conditions above read four narrow columns; every column is read for the reprocessed rows only
+    {{ where_rows(ref('stg_surveys__responses'), 'response_id in (select response_id from reprocessed_responses)') }}
+    {%- endif %}
+
+),
 
 built_through as (
 

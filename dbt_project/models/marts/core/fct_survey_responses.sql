@@ -14,17 +14,7 @@
 -- A CRM version respelling a segment name reprocesses the invitations of that segment. A table built by an
 -- earlier release, without a column this model now has, is reprocessed whole (is_incremental_on_current_columns).
 -- depends_on: {{ ref('int_segment_names') }}
-with enriched as (
-
-    select
-        response_id, customer_id, channel, touchpoint, interaction_id, sent_at, responded_at, has_response,
-        nps_score, nps_category, csat_score, ces_score, nps_comment, segment, region, plan, language,
-        attributes, source_profile, is_invitation, sent_date, responded_date, _file_id
-    from {{ ref('int_responses_enriched') }}
-
-),
-
-{% if is_incremental_on_current_columns() %}
+with {% if is_incremental_on_current_columns() %}
 changed_customers as (
 
     select distinct customer_id
@@ -44,22 +34,22 @@ renamed_segments as (
 
 ),
 
-to_process as (
-
-    select enriched.*
-    from enriched
-    where enriched._file_id > {{ built_through_watermark() }}
-        or enriched.customer_id in (select customer_id from changed_customers)
-        or {{ segment_key('enriched.segment') }} in (select segment_key from renamed_segments)
-
-),
-{% else %}
-to_process as (
-
-    select * from enriched
-
-),
 {% endif %}
+to_process as (
+
+    select
+        response_id, customer_id, channel, touchpoint, interaction_id, sent_at, responded_at, has_response,
+        nps_score, nps_category, csat_score, ces_score, nps_comment, segment, region, plan, language,
+        attributes, source_profile, is_invitation, sent_date, responded_date, _file_id
+    from {{ ref('int_responses_enriched') }}
+    {%- if is_incremental_on_current_columns() %}
+    {{ where_rows(ref('int_responses_enriched'),
+        '_file_id > ' ~ built_through_watermark()
+        ~ ' or customer_id in (select customer_id from changed_customers)'
+        ~ ' or ' ~ segment_key('segment') ~ ' in (select segment_key from renamed_segments)') }}
+    {%- endif %}
+
+),
 
 built_through as (
 

@@ -17,22 +17,7 @@
 -- still without a response are replaced (delete+insert), and the pre_hook deletes those answered since
 -- (delete_keys_leaving), which the batch cannot carry. An invitation never leaves fct_survey_responses (raw is
 -- append-only). A table built by an earlier release is reprocessed whole (is_incremental_on_current_columns).
-with invitations as (
-
-    select response_id, customer_id, channel, touchpoint, segment, sent_at, sent_date
-    from {{ ref('fct_survey_responses') }}
-    where not has_response
-
-),
-
-contacts as (
-
-    select response_id, first_name, last_name, email, phone
-    from {{ ref('int_response_contacts') }}
-
-),
-
-{% if is_incremental_on_current_columns() %}
+with {% if is_incremental_on_current_columns() %}
 reprocessed_responses as (
 
     select response_id
@@ -45,34 +30,29 @@ reprocessed_responses as (
 
 ),
 
-reprocessed_invitations as (
-
-    select *
-    from invitations
-    where response_id in (select response_id from reprocessed_responses)
-
-),
-
-reprocessed_contacts as (
-
-    select *
-    from contacts
-    where response_id in (select response_id from reprocessed_responses)
-
-),
-{% else %}
-reprocessed_invitations as (
-
-    select * from invitations
-
-),
-
-reprocessed_contacts as (
-
-    select * from contacts
-
-),
 {% endif %}
+reprocessed_invitations as (
+
+    select response_id, customer_id, channel, touchpoint, segment, sent_at, sent_date
+    from {{ ref('fct_survey_responses') }}
+    {%- if is_incremental_on_current_columns() %}
+    {{ where_rows(ref('fct_survey_responses'),
+        'not has_response and response_id in (select response_id from reprocessed_responses)') }}
+    {%- else %}
+    where not has_response
+    {%- endif %}
+
+),
+
+reprocessed_contacts as (
+
+    select response_id, first_name, last_name, email, phone
+    from {{ ref('int_response_contacts') }}
+    {%- if is_incremental_on_current_columns() %}
+    {{ where_rows(ref('int_response_contacts'), 'response_id in (select response_id from reprocessed_responses)') }}
+    {%- endif %}
+
+),
 
 built_through as (
 

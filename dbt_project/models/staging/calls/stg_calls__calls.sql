@@ -9,7 +9,7 @@
 }}
 
 -- Incremental on DuckDB: a build recomputes the newest version of the call_ids that files loaded since the last
--- build carry, from all their landed rows (versions_of_touched_keys), and replaces them.
+-- build carry, from all their landed rows (where_touched_keys), and replaces them.
 with landed as (
 
     select
@@ -17,18 +17,13 @@ with landed as (
         started_at, answered_at, ended_at, wait_seconds, talk_seconds, hold_seconds, acw_seconds, disposition,
         _file_id, _file_name, _file_mtime, _line_number, _loaded_at, _record_version
     from {{ source('calls', 'calls') }}
-
-),
-
-source as (
-
-    {{ versions_of_touched_keys('landed', 'call_id', source('calls', 'calls')) }}
+    {{ where_touched_keys(source('calls', 'calls'), 'call_id') }}
 
 ),
 
 newest_version as (
 
-    {{ newest_versions('source', ['call_id']) }}
+    {{ newest_versions('landed', ['call_id']) }}
 
 ),
 

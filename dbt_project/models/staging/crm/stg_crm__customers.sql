@@ -8,7 +8,7 @@
 }}
 
 -- Incremental on DuckDB: a build recomputes the newest version of the customer_ids that files loaded since the last
--- build carry, from all their landed rows (versions_of_touched_keys), and replaces them.
+-- build carry, from all their landed rows (where_touched_keys), and replaces them.
 with landed as (
 
     select
@@ -16,19 +16,14 @@ with landed as (
         signup_date, status, churned_at, lifetime_value, updated_at, attributes,
         _file_id, _file_name, _file_mtime, _line_number, _loaded_at, _record_version
     from {{ source('crm', 'crm_customers') }}
-
-),
-
-source as (
-
-    {{ versions_of_touched_keys('landed', 'customer_id', source('crm', 'crm_customers')) }}
+    {{ where_touched_keys(source('crm', 'crm_customers'), 'customer_id') }}
 
 ),
 
 newest_version as (
 
     -- one row per customer version (customer_id, updated_at); a re-sent version: the newest file wins
-    {{ newest_versions('source', ['customer_id', 'updated_at']) }}
+    {{ newest_versions('landed', ['customer_id', 'updated_at']) }}
 
 ),
 

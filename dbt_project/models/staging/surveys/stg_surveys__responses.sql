@@ -9,7 +9,7 @@
 }}
 
 -- Incremental on DuckDB: a build recomputes the newest version of the response_ids that files loaded since the last
--- build carry, from all their landed rows (versions_of_touched_keys), and replaces them.
+-- build carry, from all their landed rows (where_touched_keys), and replaces them.
 with landed as (
 
     select
@@ -18,19 +18,14 @@ with landed as (
         attributes, source_profile, is_invitation,
         _file_id, _file_name, _file_mtime, _line_number, _loaded_at, _record_version
     from {{ source('surveys', 'surveys') }}
-
-),
-
-source as (
-
-    {{ versions_of_touched_keys('landed', 'response_id', source('surveys', 'surveys')) }}
+    {{ where_touched_keys(source('surveys', 'surveys'), 'response_id') }}
 
 ),
 
 newest_version as (
 
     -- the same invitation re-sent in several exports: the newest file wins (then the last line)
-    {{ newest_versions('source', ['response_id']) }}
+    {{ newest_versions('landed', ['response_id']) }}
 
 ),
 
