@@ -22,7 +22,7 @@ with all_responses as (
 
 customer_versions as (
 
-    select customer_id, email, phone, first_name, last_name, company, is_current, _file_id
+    select customer_id, _file_id
     from {{ ref('int_customer_history') }}
 
 ),
@@ -50,14 +50,21 @@ survey_contacts as (
 
     select response_id, email
     from {{ ref('stg_surveys__responses') }}
+    {%- if is_incremental_on_current_columns() %}
+    {{ where_rows(ref('stg_surveys__responses'), 'response_id in (select response_id from responses)') }}
+    {%- endif %}
 
 ),
 
 customers as (
 
     select customer_id, email, phone, first_name, last_name, company
-    from customer_versions
+    from {{ ref('int_customer_history') }}
+    {%- if is_incremental_on_current_columns() %}
+    {{ where_rows(ref('int_customer_history'), 'is_current and customer_id in (select customer_id from responses)') }}
+    {%- else %}
     where is_current
+    {%- endif %}
 
 ),
 
