@@ -122,7 +122,7 @@ def step_quality(work: Path) -> dict:
 
 
 def step_publish(work: Path) -> dict:
-    from publishing.publish import marts_without_parquet, publish_marts
+    from publishing.publish import mart_keys, marts_without_parquet, publish_marts
 
     manifest = json.loads((ROOT / "dbt_project" / "target" / "manifest.json").read_text())  # as `nps run` reads it
     result = publish_marts(
@@ -130,6 +130,7 @@ def step_publish(work: Path) -> dict:
         work / "steps" / "published" / "nps_published.duckdb",
         memory_limit=MEMORY_LIMIT,
         parquet_excluded=marts_without_parquet(manifest),
+        keys=mart_keys(manifest),
     )
     return {"rows": sum(result.tables.values())}
 

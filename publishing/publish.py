@@ -17,7 +17,10 @@ another version of the file it sits in. A publish compares the warehouse's finge
   are dropped from it, and it is renamed over the old one once each changed mart is brought up to date: a mart
   with the same columns is patched (`patch_table`: the rows whose hash the warehouse has a different number of
   times are deleted and inserted again, so a one-day change writes that day's rows, not the whole fact table),
-  any other is written again;
+  any other is written again. A mart with a unique key and the `_built_through_file_id` stamp an incremental dbt
+  model puts on the rows each build writes (`fct_calls`, `fct_survey_responses`, `non_respondents`) is patched by
+  key first (`patch_by_key`): the rows stamped after the published copy's newest stamp replace the rows of their
+  keys, and neither table is hashed whole;
 - a Parquet file is rewritten only when its own fingerprint differs from the mart's;
 - a mart in `parquet_excluded` (a model whose dbt config says `meta: {parquet: false}`: `fct_calls`, 20M rows that
   no reader takes as Parquet) is published in the DuckDB file only, and a Parquet file of it left by an earlier
@@ -42,7 +45,7 @@ import secrets
 import shutil
 import socket
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,7 +58,11 @@ STALE_AFTER_SECONDS = 6 * 3600  # untouched this long: stale whoever wrote it (a
 TEMPORARY = re.compile(r"\.(?:.+\.)?tmp-(?:(?P<host>.+)-)?(?P<pid>\d+)-[0-9a-f]{6}(?:\.wal)?")
 FINGERPRINT_VERSION = 1  # bump when the fingerprint's recipe changes: every mart is then published again
 FINGERPRINT_KEY = "nps_fingerprint"  # Parquet key-value metadata
-COMMENT_PREFIX = "nps content fingerprint "  # the published table's comment
+COMMENT_PREFIX = "nps content fingerprint "  # the published table's comment: prefix, fingerprint, then its counts
+COMMENT = re.compile(
+    re.escape(COMMENT_PREFIX) + r"(?P<fingerprint>[0-9a-f]+)(?: rows (?P<rows>\d+) hash sum (?P<sum>-?\d+))?"
+)
+STAMP = "_built_through_file_id"  # the load-order stamp incremental dbt models put on each row a build writes
 PATCH_MAX_SHARE = 0.2  # rows deleted + inserted, as a share of the mart's rows, above which it is written again
 SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # Parquet names DuckDB cannot mistake for a glob pattern
 
@@ -67,6 +74,20 @@ class PublishResult:
     tables: dict[str, int] = field(default_factory=dict)  # mart → rows
     rewritten: tuple[str, ...] = ()  # marts written into the DuckDB file by this publish
     parquet_rewritten: tuple[str, ...] = ()  # marts whose Parquet file this publish wrote
+
+
+@dataclass(frozen=True)
+class Content:
+    """What a publish knows of a mart's content: its fingerprint (`content_fingerprint`) and, when known, the row
+    count and the exact sum of the row hashes it was computed from (the comment of a table published by an earlier
+    release has the fingerprint only)."""
+
+    fingerprint: str
+    rows: int | None = None
+    hash_sum: int | None = None
+
+    def comment(self) -> str:
+        return f"{COMMENT_PREFIX}{self.fingerprint} rows {self.rows} hash sum {self.hash_sum}"
 
 
 def _literal(value: object) -> str:
@@ -111,9 +132,9 @@ def row_hashes(con: duckdb.DuckDBPyConnection, relation: str, is_table: bool) ->
     return name
 
 
-def content_fingerprint(con: duckdb.DuckDBPyConnection, relation: str, hashes: str) -> tuple[str, int]:
-    """A fingerprint of a relation's content, computed in DuckDB, and its row count; `hashes`: its row hashes
-    (`row_hashes`).
+def content_fingerprint(con: duckdb.DuckDBPyConnection, relation: str, hashes: str) -> Content:
+    """A fingerprint of a relation's content, computed in DuckDB, with its row count and hash sum; `hashes`: its
+    row hashes (`row_hashes`).
 
     It covers the column names and types (in order), the row count and the sum of DuckDB's 64-bit hash of every
     row (exact sum, as HUGEINT): equal content gives an equal fingerprint whatever the row order, and a changed,
@@ -121,11 +142,11 @@ def content_fingerprint(con: duckdb.DuckDBPyConnection, relation: str, hashes: s
     columns = _columns(con, relation)
     rows, total = con.execute(f"select count(*), sum(h) from {hashes}").fetchall()[0]
     digest = hashlib.sha256(json.dumps([FINGERPRINT_VERSION, columns, rows, str(total)]).encode())
-    return digest.hexdigest(), int(rows)
+    return Content(digest.hexdigest(), int(rows), int(total or 0))
 
 
-def published_fingerprints(con: duckdb.DuckDBPyConnection, published_path: Path) -> dict[str, str | None] | None:
-    """The fingerprint of each mart in the published DuckDB file (kept as the table's comment; None for a table
+def published_contents(con: duckdb.DuckDBPyConnection, published_path: Path) -> dict[str, Content | None] | None:
+    """The content of each mart in the published DuckDB file as its comment records it (None for a table
     published without one), or None when there is no published file this publish can start from (missing, or
     written with another storage version)."""
     if not published_path.is_file():
@@ -145,12 +166,15 @@ def published_fingerprints(con: duckdb.DuckDBPyConnection, published_path: Path)
         ).fetchall()
     finally:
         con.execute(f"detach {alias}")
-    return {str(name): _fingerprint_of_comment(comment) for name, comment in rows}
+    return {str(name): content_of_comment(comment) for name, comment in rows}
 
 
-def _fingerprint_of_comment(comment: object) -> str | None:
-    text = str(comment or "")
-    return text.removeprefix(COMMENT_PREFIX) if text.startswith(COMMENT_PREFIX) else None
+def content_of_comment(comment: object) -> Content | None:
+    match = COMMENT.fullmatch(str(comment or ""))
+    if match is None:
+        return None
+    rows, total = match["rows"], match["sum"]
+    return Content(match["fingerprint"], int(rows) if rows else None, int(total) if total else None)
 
 
 def parquet_fingerprint(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
@@ -177,6 +201,17 @@ def marts_without_parquet(manifest: dict) -> frozenset[str]:
         and node["config"].get("schema") == SCHEMA
         and (node["config"].get("meta") or {}).get("parquet") is False
     )
+
+
+def mart_keys(manifest: dict) -> dict[str, str]:
+    """The unique key of each mart whose dbt config declares one column as `unique_key` (its parsed manifest)."""
+    return {
+        node["name"]: node["config"]["unique_key"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["config"].get("schema") == SCHEMA
+        and isinstance(node["config"].get("unique_key"), str)
+    }
 
 
 def process_is_running(pid: int) -> bool:
@@ -240,9 +275,11 @@ def publish_marts(
     con: duckdb.DuckDBPyConnection | None = None,
     memory_limit: str | None = None,
     parquet_excluded: Collection[str] = (),
+    keys: Mapping[str, str] | None = None,
 ) -> PublishResult:
     """Bring `published_path` and `<its folder>/marts/<table>.parquet` up to date with schema `marts`, writing
-    only the marts whose content changed (module docstring). The marts in `parquet_excluded` get no Parquet file.
+    only the marts whose content changed (module docstring). The marts in `parquet_excluded` get no Parquet file;
+    `keys`: the unique key column of the marts that have one (`mart_keys`), for `patch_by_key`.
 
     `con`: the caller's open (read-write) connection to the warehouse, used instead of opening the file again
     (DuckDB allows one writer process). It is left as it was found.
@@ -278,10 +315,12 @@ def publish_marts(
         for table in tables:
             hashes[table] = row_hashes(con, mart[table], is_table=table not in views)
         measured = {table: content_fingerprint(con, mart[table], hashes[table]) for table in tables}
-        fingerprints = {table: fingerprint for table, (fingerprint, _) in measured.items()}
-        counts = {table: rows for table, (_, rows) in measured.items()}
-        previous = published_fingerprints(con, published_path)
-        reusable = previous is not None and any(previous.get(t) == fingerprints[t] for t in tables)
+        fingerprints = {table: content.fingerprint for table, content in measured.items()}
+        counts = {table: int(content.rows or 0) for table, content in measured.items()}
+        published = published_contents(con, published_path)
+        previous = None if published is None else {t: c and c.fingerprint for t, c in published.items()}
+        # a file this publish wrote (its marts have fingerprints) is patched, even when every mart changed
+        reusable = previous is not None and any(fingerprint is not None for fingerprint in previous.values())
         changed = [t for t in tables if not reusable or (previous or {}).get(t) != fingerprints[t]]
         dropped = sorted(set(previous or {}) - set(tables)) if reusable else []
         for table in set(tables) - set(changed):  # the patches need the hashes of the changed marts only
@@ -293,7 +332,8 @@ def publish_marts(
         ]
         if changed or dropped:  # without a reusable file every mart is in `changed`
             start_from = published_path if reusable else None
-            _write_database(con, tmp_db, start_from, target, mart, changed, dropped, fingerprints, hashes)
+            patches = Patches(hashes, keys or {}, published or {}, measured)
+            _write_database(con, tmp_db, start_from, target, mart, changed, dropped, patches)
         if parquet_changed:
             tmp_parquet.mkdir()
             _write_parquet(con, {t: mart[t] for t in parquet_changed}, tmp_parquet, fingerprints)
@@ -371,6 +411,86 @@ def patch_table(con: duckdb.DuckDBPyConnection, source: str, copied: str, source
     return True
 
 
+def patch_by_key(
+    con: duckdb.DuckDBPyConnection, source: str, copied: str, key: str, before: Content | None, after: Content
+) -> bool:
+    """Make the table `copied` (whose content was `before`) hold the rows of `source` (content `after`), both with
+    the unique key column `key` and the `STAMP` column, by key: the copied rows of the keys that `source` has rows
+    of stamped after the newest stamp in `copied`, and of the keys `source` no longer has, are deleted, and those
+    rows of `source` inserted. Neither table is hashed whole, only the rows deleted and inserted. False (nothing
+    done) when a column, the stamps or the counts of `before` are missing, when more than `PATCH_MAX_SHARE` of the
+    rows would change, or when the result would not have the row count and hash sum of `after` (e.g. a full refresh
+    that changed rows without stamping them anew): `patch_table` then compares the rows themselves.
+
+    As exact as the content fingerprint: the inserted rows are rows of `source`, so equal counts and hash sums mean
+    that the rows kept have the count and hash sum of the rest of `source`."""
+    if before is None or before.rows is None or before.hash_sum is None or after.rows is None:
+        return False
+    columns = _columns(con, source)
+    if columns != _columns(con, copied) or not {key, STAMP} <= {name for name, _ in columns}:
+        return False
+    k, stamp = _ident(key), _ident(STAMP)
+    [(newest,)] = con.execute(f"select max({stamp}) from {copied}").fetchall()
+    if newest is None:
+        return False
+    new_rows = f"{source} where {stamp} > {int(newest)}"
+    suffix = secrets.token_hex(3)
+    keys, deleted = f"nps_publish_keys_{suffix}", f"nps_publish_deleted_{suffix}"
+    con.execute(f"create temp table {keys} as select distinct {k} as k from {new_rows}")
+    try:
+        con.execute(
+            f"create temp table {deleted} as select rowid as r, hash(*columns(*)) as h from {copied}"
+            f" where rowid in (select rowid from {copied} where {k} in (select k from {keys}))"
+        )
+        [(inserted_rows, inserted_sum)] = con.execute(
+            f"select count(*), coalesce(sum(hash(*columns(*))), 0) from {new_rows}"
+        ).fetchall()
+        deleted_rows, deleted_sum = _count_and_sum(con, deleted)
+        if before.rows - deleted_rows + inserted_rows != after.rows:  # keys gone from `source` (invitations answered)
+            con.execute(
+                f"insert into {deleted} select rowid, hash(*columns(*)) from {copied} where rowid in ("
+                f"select r from (select rowid as r, {k} as k from {copied}) anti join (select {k} as k from {source})"
+                f" using (k) except select r from {deleted})"
+            )
+            deleted_rows, deleted_sum = _count_and_sum(con, deleted)
+        rows = before.rows - deleted_rows + int(inserted_rows)
+        total = before.hash_sum - deleted_sum + int(inserted_sum)
+        if (rows, total) != (after.rows, after.hash_sum):
+            return False
+        if deleted_rows + int(inserted_rows) > PATCH_MAX_SHARE * max(after.rows, 1):
+            return False
+        con.execute(f"delete from {copied} where rowid in (select r from {deleted})")
+        con.execute(f"insert into {copied} select * from {new_rows}")
+    finally:
+        for name in (keys, deleted):
+            con.execute(f"drop table if exists {name}")
+    return True
+
+
+def _count_and_sum(con: duckdb.DuckDBPyConnection, hashes: str) -> tuple[int, int]:
+    """The row count and the exact sum of the hashes `h` of a table of row hashes."""
+    [(rows, total)] = con.execute(f"select count(*), coalesce(sum(h), 0) from {hashes}").fetchall()
+    return int(rows), int(total)
+
+
+@dataclass(frozen=True)
+class Patches:
+    """What the patches of a publish need: the warehouse marts' row hashes (`row_hashes`, by mart), their unique
+    keys, the content the published copy records for each mart and the content measured in the warehouse."""
+
+    hashes: Mapping[str, str]
+    keys: Mapping[str, str]
+    published: Mapping[str, Content | None]
+    measured: Mapping[str, Content]
+
+    def apply(self, con: duckdb.DuckDBPyConnection, table: str, source: str, copied: str) -> bool:
+        """Patch `copied` to hold the rows of `source` (mart `table`): by key where it can, else row by row."""
+        key = self.keys.get(table)
+        if key is not None and patch_by_key(con, source, copied, key, self.published.get(table), self.measured[table]):
+            return True
+        return patch_table(con, source, copied, self.hashes[table])
+
+
 def _write_parquet(
     con: duckdb.DuckDBPyConnection, relations: dict[str, str], folder: Path, fingerprints: dict[str, str]
 ) -> None:
@@ -398,8 +518,7 @@ def _write_database(
     mart: dict[str, str],
     changed: list[str],
     dropped: list[str],
-    fingerprints: dict[str, str],
-    hashes: dict[str, str],
+    patches: Patches,
 ) -> None:
     """Write the new published DuckDB file at `tmp_db`: a copy of `start_from` (its storage version is kept) with
     the `dropped` and `changed` marts dropped and the changed ones written again, or, without `start_from`, a new
@@ -416,9 +535,9 @@ def _write_database(
             con.execute(f"drop table if exists {target}.{SCHEMA}.{_ident(table)}")
         for table in changed:
             copied = f"{target}.{SCHEMA}.{_ident(table)}"
-            if table not in existing or not patch_table(con, mart[table], copied, hashes[table]):
+            if table not in existing or not patches.apply(con, table, mart[table], copied):
                 con.execute(f"drop table if exists {copied}")
                 con.execute(f"create table {copied} as select * from {mart[table]}")
-            con.execute(f"comment on table {copied} is {_literal(COMMENT_PREFIX + fingerprints[table])}")
+            con.execute(f"comment on table {copied} is {_literal(patches.measured[table].comment())}")
     finally:
         con.execute(f"detach {target}")  # checkpoints: the file is complete before it is renamed

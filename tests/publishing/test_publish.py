@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from publishing.publish import marts_without_parquet, publish_marts
+from publishing import publish
+from publishing.publish import Content, content_of_comment, mart_keys, marts_without_parquet, publish_marts
 
 DEFAULT_STORAGE_HEADER_OFFSET = 12  # 8-byte checksum, 4-byte magic "DUCK", then the storage version number
 
@@ -416,3 +417,113 @@ def test_a_large_view_in_marts_with_a_few_new_rows_is_patched_exactly(tmp_path):
     assert "loop_open" in result.rewritten
     assert blocks_before & set(_blocks(published, "loop_open"))
     assert _published_equals_the_warehouse(warehouse, published, "loop_open")
+
+
+def make_fact(path: Path, rows: int) -> Path:
+    """A warehouse with an incremental fact, `rows` calls stamped by the build that wrote them (1), and a mart that
+    does not change (a publish starts from the published file when some mart kept its fingerprint)."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute("create or replace table marts.dim_queues as select range as queue from range(7)")
+        con.execute(
+            "create or replace table marts.fct_calls as select 'K' || range as call_id, range % 7 as queue,"
+            f" 1 as _built_through_file_id from range({rows})"
+        )
+    return path
+
+
+def _refuse(*_args: object) -> bool:
+    raise AssertionError("compared row by row")
+
+
+def test_a_fact_is_patched_by_key_through_new_changed_and_gone_rows_day_after_day(tmp_path, monkeypatch):
+    warehouse = make_fact(tmp_path / "wh.duckdb", 100_000)
+    published = tmp_path / "nps_published.duckdb"
+    keys = {"fct_calls": "call_id"}
+    publish_marts(warehouse, published, keys=keys)
+    blocks_before = set(_blocks(published, "fct_calls"))
+    monkeypatch.setattr(publish, "patch_table", _refuse)  # neither table is hashed row by row
+    written_whole = []
+    original = publish._write_database
+    monkeypatch.setattr(
+        publish, "_write_database", lambda *args: written_whole.append(args[3] is None) or original(*args)
+    )
+    for day in (2, 3):
+        with duckdb.connect(str(warehouse)) as con:  # a build: rows restamped (changed), new keys, keys gone
+            con.execute(
+                f"update marts.fct_calls set queue = -{day}, _built_through_file_id = {day}"
+                " where queue = 3 and call_id < 'K2'"
+            )
+            con.execute(f"insert into marts.fct_calls select 'N{day}-' || range, 1, {day} from range(50)")
+            con.execute(f"delete from marts.fct_calls where call_id in ('K{day}0', 'K{day}1')")
+
+        result = publish_marts(warehouse, published, keys=keys)
+
+        assert result.rewritten == ("fct_calls",)
+        assert _published_equals_the_warehouse(warehouse, published, "fct_calls"), day
+    assert written_whole == [False, False]  # both publishes started from the published file
+    assert blocks_before & set(_blocks(published, "fct_calls"))  # the untouched rows kept their blocks
+
+
+@pytest.mark.parametrize("earlier_release", [False, True])
+def test_a_fact_changed_without_new_stamps_or_without_counts_on_record_is_compared_row_by_row(
+    tmp_path, monkeypatch, earlier_release
+):
+    warehouse = make_fact(tmp_path / "wh.duckdb", 100_000)
+    published = tmp_path / "nps_published.duckdb"
+    keys = {"fct_calls": "call_id"}
+    publish_marts(warehouse, published, keys=keys)
+    if earlier_release:  # its comment has the fingerprint only
+        with duckdb.connect(str(published)) as con:
+            [(comment,)] = con.execute("select comment from duckdb_tables() where table_name = 'fct_calls'").fetchall()
+            con.execute(f"comment on table marts.fct_calls is '{comment.split(' rows ')[0]}'")
+    by_key = []
+    original = publish.patch_by_key
+    monkeypatch.setattr(publish, "patch_by_key", lambda *args: by_key.append(original(*args)) or by_key[-1])
+    with duckdb.connect(str(warehouse)) as con:  # e.g. a full refresh after a fix: other values, the same stamps
+        con.execute("update marts.fct_calls set queue = -1 where call_id in ('K1', 'K2')")
+
+    result = publish_marts(warehouse, published, keys=keys)
+
+    assert result.rewritten == ("fct_calls",)
+    assert by_key == [False]
+    assert _published_equals_the_warehouse(warehouse, published, "fct_calls")
+
+
+def test_the_comment_of_a_published_mart_records_its_fingerprint_and_counts():
+    content = Content("ab12", 3, -17)
+    assert content_of_comment(content.comment()) == content
+    assert content_of_comment("nps content fingerprint ab12") == Content("ab12")
+    assert content_of_comment("a comment someone wrote") is None
+
+
+def test_the_project_publishes_the_facts_with_their_unique_keys():
+    manifest = json.loads(
+        (Path(__file__).resolve().parents[2] / "dbt_project" / "target" / "manifest.json").read_text()
+    )
+    assert mart_keys(manifest) == {
+        "fct_calls": "call_id",
+        "fct_survey_responses": "response_id",
+        "non_respondents": "response_id",
+    }
+
+
+def test_a_publish_where_every_mart_changed_still_patches_the_published_copy(tmp_path, monkeypatch):
+    # a daily run changes every mart (new responses, CRM rows, calls): the copy was written whole every day
+    warehouse = make_fact(tmp_path / "wh.duckdb", 100_000)
+    published = tmp_path / "nps_published.duckdb"
+    keys = {"fct_calls": "call_id"}
+    publish_marts(warehouse, published, keys=keys)
+    starts = []
+    original = publish._write_database
+    monkeypatch.setattr(publish, "_write_database", lambda *args: starts.append(args[2]) or original(*args))
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into marts.fct_calls select 'N' || range, 1, 2 from range(50)")
+        con.execute("insert into marts.dim_queues values (7)")
+
+    result = publish_marts(warehouse, published, keys=keys)
+
+    assert result.rewritten == ("dim_queues", "fct_calls")
+    assert starts == [published]
+    assert _published_equals_the_warehouse(warehouse, published, "fct_calls")
+    assert _published_equals_the_warehouse(warehouse, published, "dim_queues")

@@ -72,26 +72,49 @@ def test_every_published_mart_of_the_spark_run_equals_the_duckdb_run(both_runs):
     assert problems == {}
 
 
-def test_the_dbt_unit_tests_pass_on_spark(both_runs, tmp_path):
-    spark_settings, _ = both_runs["spark"]
+def dbt_on_spark(settings: Settings, work: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """dbt on the `spark` target of the run that `settings` describe, with the run's vars; artefacts in `work`."""
     project = Path(__file__).resolve().parents[2] / "dbt_project"
     env = {
         **os.environ,
-        **dbt_env(spark_settings),
-        "DBT_TARGET_PATH": str(tmp_path / "target"),
-        "DBT_LOG_PATH": str(tmp_path / "logs"),
+        **dbt_env(settings),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
     }
-    arguments = ["test", "--select", "test_type:unit", "--vars", json.dumps(dbt_vars(spark_settings))]
     dbt = Path(sys.executable).parent / "dbt"
-    done = subprocess.run(
-        [str(dbt), *arguments, "--project-dir", str(project), "--profiles-dir", str(project)],
+    options = ["--vars", json.dumps(dbt_vars(settings)), "--project-dir", str(project), "--profiles-dir", str(project)]
+    return subprocess.run(
+        [str(dbt), *arguments, *options],
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_the_dbt_unit_tests_pass_on_spark(both_runs, tmp_path):
+    spark_settings, _ = both_runs["spark"]
+    done = dbt_on_spark(spark_settings, tmp_path, "test", "--select", "test_type:unit")
     assert done.returncode == 0, done.stdout[-4000:]
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
     unit_tests = [r for r in results if r["unique_id"].startswith("unit_test.")]
     assert len(unit_tests) > 10
     assert {r["status"] for r in unit_tests} == {"pass"}
+
+
+def test_a_key_written_twice_fails_the_spark_build_of_the_model(both_runs, tmp_path):
+    # last in this module: it changes the Spark warehouse. enforce_unique_key on Spark (raise_error), where the
+    # models are tables: a bug simulated in staging, one call's row twice, as a second data file of the table
+    spark_settings, _ = both_runs["spark"]
+    staged = spark_settings.spark_dir / "warehouse" / "staging.db" / "stg_calls__calls"
+    with duckdb.connect() as con:
+        repeated = con.execute(f"select min(call_id) from read_parquet('{staged}/*.parquet')").fetchall()[0][0]
+        con.execute(
+            f"copy (select * from read_parquet('{staged}/*.parquet') where call_id = '{repeated}')"
+            f" to '{staged / 'part-99999-repeated.parquet'}' (format parquet)"
+        )
+
+    done = dbt_on_spark(spark_settings, tmp_path, "build", "--select", "int_calls_enriched")
+    assert done.returncode != 0
+    message = "intermediate.int_calls_enriched: 1 value(s) of unique key call_id appear more than once, e.g. "
+    assert message + repeated in done.stdout, done.stdout[-4000:]
