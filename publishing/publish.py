@@ -522,7 +522,8 @@ def _write_database(
 ) -> None:
     """Write the new published DuckDB file at `tmp_db`: a copy of `start_from` (its storage version is kept) with
     the `dropped` and `changed` marts dropped and the changed ones written again, or, without `start_from`, a new
-    file in `STORAGE_VERSION` with every mart in `changed`. Each written mart gets its fingerprint as comment."""
+    file in `STORAGE_VERSION` with every mart in `changed`. Each written mart gets its content as comment
+    (`Content.comment`: fingerprint, row count and hash sum)."""
     if start_from is not None:
         shutil.copyfile(start_from, tmp_db)
         con.execute(f"attach {_literal(tmp_db)} as {target}")
