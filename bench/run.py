@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nps.settings import DEFAULT_MEMORY_LIMIT  # noqa: E402  (the project root is on the path only now)
+from nps.process_exit import exit_now  # noqa: E402  (the project root is on the path only now)
+from nps.settings import DEFAULT_MEMORY_LIMIT  # noqa: E402
 
 END = date(2026, 6, 30)
 AS_OF = "2026-07-01T00:00:00+00:00"
@@ -305,7 +306,7 @@ def main() -> int:
     if args.step:
         out = STEPS[args.step](work, args)
         print(json.dumps({**out, "peak_rss_mib": peak_rss_mib()}))
-        return 0
+        exit_now(0)  # as `nps run` ends (nps.cli.main): without Python's teardown of the libraries imported
 
     print(f"benchmark at scale {args.scale} in {work}")
     steps: dict[str, dict] = {}

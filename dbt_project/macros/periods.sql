@@ -27,9 +27,11 @@
     cast({{ dbt.date_trunc(grain, ts_local) }} as date)
 {%- endmacro %}
 
-{#- The moment against which open follow-ups are judged: var as_of (NPS_AS_OF), else now. -#}
+{#- The moment against which open follow-ups are judged: var as_of (NPS_AS_OF), else now. Read only when the
+    SQL runs (`execute`), never while dbt parses: dbt records every environment variable a model reads at parse
+    time and parses the model again when its value changes, and NPS_AS_OF changes with every run (2 s a run). -#}
 {% macro as_of_timestamp() -%}
-    {%- if var('as_of', '') | trim -%}
+    {%- if execute and var('as_of', '') | trim -%}
         cast('{{ var("as_of") | trim }}' as {{ type_timestamptz() }})
     {%- else -%}
         current_timestamp
