@@ -30,6 +30,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 DBT_CHILD = Path(__file__).resolve().parent / "dbt_child.py"  # starts dbt so that it ends with its parent
+DBT_MAIN = Path(__file__).resolve().parent / "dbt_main.py"  # the venv's dbt, ended without Python's teardown
 LAUNCHER_FLAGS = ["-I", "-S"]  # the launcher needs only the standard library: isolated, no site-packages
 # dbt.log (in the run's dbt target folder) rolls over at this size and dbt keeps 5 rolled files (dbt_common's
 # RotatingFileHandler): at most 6 x 2 MiB. Debug level kept: the SQL of a failed model is what one looks for.
@@ -122,9 +123,9 @@ def dbt_cli_for(cli: DbtCliResource, env: Mapping[str, str]) -> DbtCliResource:
     dagster-dbt 0.29 starts dbt with `subprocess.Popen` and takes no `env`, `start_new_session` or `preexec_fn`,
     so a small launcher is placed before the dbt executable (`orchestration/dbt_child.py`, standard library
     only): it starts a new session, asks the kernel to SIGTERM dbt when this process dies (SIGKILL included),
-    sets the variables and `exec`s dbt, which keeps the launcher's process id. Call it in the process (and
-    thread) that then runs the dbt command: that process is the parent dbt watches. Nothing is written to this
-    process's environment.
+    sets the variables and `exec`s dbt (`dbt_command`), which keeps the launcher's process id. Call it in the
+    process (and thread) that then runs the dbt command: that process is the parent dbt watches. Nothing is
+    written to this process's environment.
     """
     return type(cli)(
         project_dir=cli.project_dir,
@@ -139,11 +140,19 @@ def dbt_cli_for(cli: DbtCliResource, env: Mapping[str, str]) -> DbtCliResource:
             str(os.getpid()),
             *(f"{name}={value}" for name, value in env.items()),
             "--",
-            cli.dbt_executable,
+            *dbt_command(cli.dbt_executable),
             *DBT_LOG_OPTIONS,
             *cli.global_config_flags,
         ],
     )
+
+
+def dbt_command(executable: str) -> list[str]:
+    """How the dbt child starts `executable`: the venv's own dbt as `python dbt_main.py` (the same dbt command line,
+    ended without Python's teardown: 0.5 s a run), any other executable as it is."""
+    if Path(executable) == DBT_EXECUTABLE:
+        return [sys.executable, str(DBT_MAIN)]
+    return [executable]
 
 
 def dbt_vars(settings: Settings) -> dict[str, object]:

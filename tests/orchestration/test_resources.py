@@ -5,20 +5,24 @@ import inspect
 import json
 import os
 import subprocess
+import sys
 from functools import cached_property
 from pathlib import Path
 
+import duckdb
 import pytest
 from dagster_dbt import DbtCliResource
 
 from nps.settings import Settings
 from orchestration.resources import (
     DBT_EXECUTABLE,
+    DBT_MAIN,
     NpsSettings,
     ProjectDbtCliResource,
     config_of,
     dbt_build_args,
     dbt_cli_for,
+    dbt_command,
     dbt_env,
     dbt_resource,
 )
@@ -115,6 +119,25 @@ def test_the_dbt_process_gets_the_warehouse_path_in_its_own_environment(tmp_path
     assert invocation.is_successful()
     assert warehouse.exists()  # dbt attached the file named in its environment
     assert os.environ.get("NPS_WAREHOUSE_PATH") != str(warehouse.resolve())  # ours is untouched
+
+
+def test_the_venvs_dbt_starts_as_the_quick_exit_wrapper_and_any_other_executable_as_it_is() -> None:
+    assert dbt_command(str(DBT_EXECUTABLE)) == [sys.executable, str(DBT_MAIN)]
+    assert dbt_command("/opt/dbt/bin/dbt") == ["/opt/dbt/bin/dbt"]
+
+
+def test_the_dbt_child_closes_the_warehouse_it_wrote_and_reports_a_failed_command(tmp_path: Path) -> None:
+    # the child ends without Python's teardown (orchestration/dbt_main.py): dbt-duckdb's exit function still closes
+    # the database, so what dbt wrote is in the file itself, not left in a write-ahead log
+    warehouse = tmp_path / "w.duckdb"
+    cli = dbt_cli_for(dbt_resource(), dbt_env(Settings.from_env({}, warehouse_path=warehouse)))
+    created = cli.cli(["run-operation", "create_theme_inputs_if_missing"], target_path=tmp_path / "target")
+    assert created.wait().is_successful()
+    assert not warehouse.with_name("w.duckdb.wal").exists()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from information_schema.tables where table_schema = 'themes'").fetchone()[0]
+    missing = cli.cli(["run-operation", "no_such_macro"], target_path=tmp_path / "target", raise_on_error=False)
+    assert not missing.wait().is_successful()
 
 
 def test_with_engine_spark_dbt_builds_on_the_spark_target_from_the_lake_beside_the_warehouse(tmp_path: Path) -> None:
