@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -286,6 +287,40 @@ def test_late_crm_changes_responses_and_repeat_calls_in_later_files_build_as_a_f
     assert rows(warehouse, "select customer_id from marts.fct_survey_responses where response_id = 'R3'") == [("C2",)]
     assert rows(warehouse, "select loop_status from marts.close_the_loop where response_id = 'R4'") != []
     assert len(incremental["marts.close_the_loop"]) == 3
+
+
+def test_a_call_moving_month_and_survey_counts_alone_rebuild_the_contact_centre_months_as_a_full_refresh(tmp_path):
+    # int_call_counts_monthly recomputes whole months: those of the calls int_calls_enriched rebuilt, and those whose
+    # number of calls changed
+    landing = landing_with(tmp_path, FIRST_FILES)
+    warehouse = tmp_path / "nps.duckdb"
+    ingest(landing, warehouse)
+    build(warehouse, tmp_path)
+    months_of_a1 = "select period_start, calls_handled from marts.agent_performance where agent_id = 'A1' order by 1"
+    assert rows(warehouse, months_of_a1) == [(date(2026, 3, 1), 1), (date(2026, 5, 1), 1)]
+    # K0 re-sent with an April start: March is left without any call
+    (landing / "calls/calls_2.csv").write_text(
+        CALLS_HEADER
+        + "K0,C1,A1,Ann,billing,inbound,2026-04-01T08:00:00Z,2026-04-01T08:01:00Z,2026-04-01T08:10:00Z,540,resolved\n",
+        encoding="utf-8",
+    )
+    ingest(landing, warehouse)
+    build(warehouse, tmp_path)
+    assert rows(warehouse, months_of_a1) == [(date(2026, 4, 1), 1), (date(2026, 5, 1), 1)]
+    assert rows(
+        warehouse, "select count(*) from intermediate.int_call_counts_monthly where period_start < '2026-04-01'"
+    )[0] == (0,)
+    assert_incremental_build_equals_a_full_refresh(warehouse, tmp_path)
+    # a survey file alone: a post-call detractor of K2 (Bob, May) changes a call's counts, and no call file lands
+    (landing / "surveys/surveys_2.csv").write_text(
+        SURVEYS_HEADER + "R6,C2,,email,post_call,K2,2026-05-01T09:00:00Z,2026-05-01T10:00:00Z,0,1,no help at all\n",
+        encoding="utf-8",
+    )
+    ingest(landing, warehouse)
+    build(warehouse, tmp_path)
+    bob_in_may = "select responses, detractors from marts.agent_performance where agent_id = 'A2'"
+    assert rows(warehouse, bob_in_may) == [(1, 1)]
+    assert_incremental_build_equals_a_full_refresh(warehouse, tmp_path)
 
 
 def test_a_build_that_writes_a_key_twice_fails_naming_it_and_leaves_its_table_as_it_was(tmp_path):

@@ -129,7 +129,13 @@ calls as (
 
 built_through as (
 
-    select max(_file_id) as file_id from {{ ref('stg_calls__calls') }}
+    -- the highest file id behind the rows: of the calls and of the post-call surveys, so that a build for new
+    -- survey counts alone (no new call file) stamps its rows above the last watermark too (int_call_counts_monthly
+    -- finds them by it); file ids are one sequence over every source, so new call files stay above it
+    select greatest(
+        (select max(_file_id) from {{ ref('stg_calls__calls') }}),
+        (select coalesce(max(_built_through_file_id), -1) from {{ ref('int_responses_enriched') }})
+    ) as file_id
 
 ),
 

@@ -1,9 +1,9 @@
 -- Month × agent: volume, handling time, waiting, transfers, repeat contacts and the post-call NPS (with its
--- interval) and CSAT of the surveys triggered by the agent's calls.
-with calls as (
+-- interval) and CSAT of the surveys triggered by the agent's calls; from the monthly sums of the calls.
+with agent_counts as (
 
     select *
-    from {{ ref('int_calls_enriched') }}
+    from {{ ref('int_call_counts_monthly') }}
     where agent_id is not null
 
 ),
@@ -11,13 +11,13 @@ with calls as (
 agent_months as (
 
     select
-        {{ period_start('started_date', 'month') }} as period_start,
+        period_start,
         agent_id,
         max(agent_name) as agent_name,
         max(team) as team,
         {{ contact_centre_aggregates() }}
-    from calls
-    group by 1, 2
+    from agent_counts
+    group by period_start, agent_id
 
 ),
 

@@ -1,20 +1,21 @@
--- Month × queue × interaction channel: the agent metrics, by where the contact came in.
-with calls as (
+-- Month × queue × interaction channel: the agent metrics, by where the contact came in; from the monthly sums of
+-- the calls.
+with call_counts as (
 
     select *
-    from {{ ref('int_calls_enriched') }}
+    from {{ ref('int_call_counts_monthly') }}
 
 ),
 
 queue_months as (
 
     select
-        {{ period_start('started_date', 'month') }} as period_start,
+        period_start,
         coalesce(queue, 'unknown') as queue,
         coalesce(channel, 'unknown') as channel,
         {{ contact_centre_aggregates() }}
-    from calls
-    group by 1, 2, 3
+    from call_counts
+    group by period_start, coalesce(queue, 'unknown'), coalesce(channel, 'unknown')
 
 ),
 
