@@ -1,6 +1,6 @@
 """dbt's command line as the venv's `dbt` script runs it, ended without Python's teardown (`nps.process_exit`).
 
-    python dbt_main.py [dbt arguments ...]
+    python -P dbt_main.py [dbt arguments ...]
 
 The dbt child of a run (`resources.dbt_cli_for`) runs this instead of the `dbt` script: the same `dbt.cli.main.cli`,
 and the same exit status, but the process ends about 0.5 s sooner (docs/performance.md). dbt-duckdb closes its

@@ -148,10 +148,12 @@ def dbt_cli_for(cli: DbtCliResource, env: Mapping[str, str]) -> DbtCliResource:
 
 
 def dbt_command(executable: str) -> list[str]:
-    """How the dbt child starts `executable`: the venv's own dbt as `python dbt_main.py` (the same dbt command line,
-    ended without Python's teardown: 0.5 s a run), any other executable as it is."""
+    """How the dbt child starts `executable`: the venv's own dbt as `python -P dbt_main.py` (the same dbt command
+    line, ended without Python's teardown: 0.5 s a run; `-P`: the script's folder, `orchestration/`, is not put on
+    the module path, where `checks.py` or `resources.py` could shadow a library's module), any other executable
+    as it is."""
     if Path(executable) == DBT_EXECUTABLE:
-        return [sys.executable, str(DBT_MAIN)]
+        return [sys.executable, "-P", str(DBT_MAIN)]
     return [executable]
 
 

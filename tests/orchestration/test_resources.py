@@ -122,7 +122,7 @@ def test_the_dbt_process_gets_the_warehouse_path_in_its_own_environment(tmp_path
 
 
 def test_the_venvs_dbt_starts_as_the_quick_exit_wrapper_and_any_other_executable_as_it_is() -> None:
-    assert dbt_command(str(DBT_EXECUTABLE)) == [sys.executable, str(DBT_MAIN)]
+    assert dbt_command(str(DBT_EXECUTABLE)) == [sys.executable, "-P", str(DBT_MAIN)]
     assert dbt_command("/opt/dbt/bin/dbt") == ["/opt/dbt/bin/dbt"]
 
 
