@@ -32,9 +32,10 @@ from nps.settings import DEFAULT_MEMORY_LIMIT  # noqa: E402
 
 END = date(2026, 6, 30)
 AS_OF = "2026-07-01T00:00:00+00:00"
-# the full run judges follow-ups a day earlier, before the held-back day landed: the incremental run then gets a
-# new moment, as each scheduled daily run does (dbt must not parse anything again for it: docs/performance.md)
-FULL_RUN_AS_OF = "2026-06-30T00:00:00+00:00"
+# the incremental run judges follow-ups a day after the full run: a new moment, as each scheduled daily run has
+# (dbt must not parse anything again for it: docs/performance.md). Not earlier for the full run: its landing
+# holds responses of the held-back day to invitations sent before it, and no response may come after NPS_AS_OF.
+INCREMENTAL_AS_OF = "2026-07-02T00:00:00+00:00"
 SOURCES = {"surveys": "sent_at", "crm": "updated_at", "calls": "started_at"}
 MEMORY_LIMIT = DEFAULT_MEMORY_LIMIT  # as `nps run` by default (NPS_DUCKDB_MEMORY_LIMIT)
 # issue 21: a one-day incremental `nps run` at most the baseline at large (2x at medium), a full run at most 3x it
@@ -155,7 +156,7 @@ def _run(work: Path, as_of: str = AS_OF) -> dict:
 
 def step_pipeline(work: Path) -> dict:
     shutil.rmtree(work / "pipeline", ignore_errors=True)
-    return _run(work, as_of=FULL_RUN_AS_OF)
+    return _run(work)
 
 
 def step_incremental(work: Path) -> dict:
@@ -163,7 +164,7 @@ def step_incremental(work: Path) -> dict:
     for source in SOURCES:
         shutil.copy2(work / "delta" / source / f"{source}_delta.csv", work / "landing" / source / f"{source}_day.csv")
     try:
-        return _run(work)
+        return _run(work, as_of=INCREMENTAL_AS_OF)
     finally:
         for source in SOURCES:
             (work / "landing" / source / f"{source}_day.csv").unlink()
