@@ -191,26 +191,27 @@ def parquet_fingerprint(con: duckdb.DuckDBPyConnection, path: Path) -> str | Non
     return rows[0][0].decode() if rows else None
 
 
+def _mart_configs(manifest: dict) -> Iterator[tuple[str, dict]]:
+    """(name, dbt config) of each model of schema `marts` in a dbt manifest (its parsed JSON)."""
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model" and node["config"].get("schema") == SCHEMA:
+            yield node["name"], node["config"]
+
+
 def marts_without_parquet(manifest: dict) -> frozenset[str]:
     """The marts a dbt manifest (its parsed JSON) publishes in the DuckDB file only: the models of schema `marts`
     whose config has `meta: {parquet: false}`."""
     return frozenset(
-        node["name"]
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model"
-        and node["config"].get("schema") == SCHEMA
-        and (node["config"].get("meta") or {}).get("parquet") is False
+        name for name, config in _mart_configs(manifest) if (config.get("meta") or {}).get("parquet") is False
     )
 
 
 def mart_keys(manifest: dict) -> dict[str, str]:
     """The unique key of each mart whose dbt config declares one column as `unique_key` (its parsed manifest)."""
     return {
-        node["name"]: node["config"]["unique_key"]
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model"
-        and node["config"].get("schema") == SCHEMA
-        and isinstance(node["config"].get("unique_key"), str)
+        name: config["unique_key"]
+        for name, config in _mart_configs(manifest)
+        if isinstance(config.get("unique_key"), str)
     }
 
 

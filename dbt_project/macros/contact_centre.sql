@@ -13,12 +13,7 @@
             as inbound_wait_seconds,
         count(*) filter (where is_inbound_answered and is_transferred) as inbound_transferred,
         count(*) filter (where is_inbound_answered and is_repeat_contact) as inbound_repeat_contacts,
-        cast(sum(responses) as {{ dbt.type_bigint() }}) as responses,
-        cast(sum(promoters) as {{ dbt.type_bigint() }}) as promoters,
-        cast(sum(passives) as {{ dbt.type_bigint() }}) as passives,
-        cast(sum(detractors) as {{ dbt.type_bigint() }}) as detractors,
-        cast(sum(csat_responses) as {{ dbt.type_bigint() }}) as csat_responses,
-        cast(sum(csat_satisfied) as {{ dbt.type_bigint() }}) as csat_satisfied
+        {{ post_call_count_sums() }}
 {%- endmacro %}
 
 {#- ... then the aggregates of a group of those sums (rows of int_call_counts_monthly): the answered-inbound
@@ -31,12 +26,18 @@
         {{ as_double('sum(inbound_transferred)') }} / nullif(sum(inbound_calls_answered), 0) as transfer_rate,
         {{ as_double('sum(inbound_repeat_contacts)') }} / nullif(sum(inbound_calls_answered), 0)
             as repeat_contact_rate,
-        cast(sum(responses) as {{ dbt.type_bigint() }}) as responses,
-        cast(sum(promoters) as {{ dbt.type_bigint() }}) as promoters,
-        cast(sum(passives) as {{ dbt.type_bigint() }}) as passives,
-        cast(sum(detractors) as {{ dbt.type_bigint() }}) as detractors,
-        cast(sum(csat_responses) as {{ dbt.type_bigint() }}) as csat_responses,
-        cast(sum(csat_satisfied) as {{ dbt.type_bigint() }}) as csat_satisfied
+        {{ post_call_count_sums() }}
+{%- endmacro %}
+
+{#- The post-call survey counts of a group of rows that carry them (calls, or monthly sums of calls), added up:
+    the same in both steps above. -#}
+{% macro post_call_count_sums() -%}
+    cast(sum(responses) as {{ dbt.type_bigint() }}) as responses,
+    cast(sum(promoters) as {{ dbt.type_bigint() }}) as promoters,
+    cast(sum(passives) as {{ dbt.type_bigint() }}) as passives,
+    cast(sum(detractors) as {{ dbt.type_bigint() }}) as detractors,
+    cast(sum(csat_responses) as {{ dbt.type_bigint() }}) as csat_responses,
+    cast(sum(csat_satisfied) as {{ dbt.type_bigint() }}) as csat_satisfied
 {%- endmacro %}
 
 {#- ... and the metric columns of those aggregates (a relation holding them), in the marts' order: the post-call
