@@ -142,7 +142,11 @@ def step_publish(work: Path) -> dict:
 
 
 def _run(work: Path, as_of: str = AS_OF) -> dict:
-    from orchestration.pipeline import run_pipeline
+    from nps.startup import libraries_loaded
+
+    with libraries_loaded():  # as `nps run` loads them (nps.cli.run)
+        import orchestration.definitions  # noqa: F401
+        from orchestration.pipeline import run_pipeline
 
     settings = _settings(work, "pipeline/nps.duckdb", as_of)
     summary = run_pipeline(settings, log_level="WARNING", dagster_home_dir=settings.data_dir / "dagster_home")

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from nps.settings import Settings
+from nps.startup import libraries_loaded
 
 app = typer.Typer(
     name="nps",
@@ -77,17 +78,21 @@ def run(
     landing: LandingOpt = None, warehouse: WarehouseOpt = None, as_of: AsOfOpt = None, sources: SourcesOpt = None
 ) -> None:
     """The full pipeline in process: ingest → dbt build → quality suites → publish."""
-    from orchestration.pipeline import run_command
-
     settings = _settings(landing_dir=landing, warehouse_path=warehouse, as_of=as_of, sources_file=sources)
     _check_inputs(settings)
+    with libraries_loaded():  # the collector off while Dagster, dbt and GE load (nps.startup)
+        import orchestration.definitions  # noqa: F401  (what run_command runs)
+        from orchestration.pipeline import run_command
+
     raise typer.Exit(run_command(settings))
 
 
 @app.command()
 def demo(landing: LandingOpt = None, warehouse: WarehouseOpt = None, as_of: AsOfOpt = None) -> None:
     """Generate sample exports if the landing folder is empty, run the pipeline, print a headline."""
-    from orchestration.pipeline import demo_command
+    with libraries_loaded():
+        import orchestration.definitions  # noqa: F401  (what demo_command runs)
+        from orchestration.pipeline import demo_command
 
     raise typer.Exit(demo_command(_settings(landing_dir=landing, warehouse_path=warehouse, as_of=as_of)))
 
