@@ -98,7 +98,7 @@ def step_dbt(work: Path) -> dict:
     """`dbt build` as the pipeline runs it: the settings as `--vars`, the profile's values in dbt's env."""
     from dataclasses import replace
 
-    from orchestration.resources import dbt_build_args, dbt_env
+    from orchestration.resources import dbt_build_args, dbt_env, dbt_workdir
 
     project = ROOT / "dbt_project"
     dbt = Path(sys.executable).parent / "dbt"
@@ -112,6 +112,7 @@ def step_dbt(work: Path) -> dict:
     subprocess.run(
         [str(dbt), *dbt_build_args(settings), "--quiet", "--project-dir", str(project), "--profiles-dir", str(project)],
         env=env,
+        cwd=dbt_workdir(settings),
         check=True,
     )
     return {"rows": _count(work / "steps" / "nps.duckdb", "marts.fct_survey_responses")}

@@ -1,6 +1,6 @@
 """Start dbt as a child process that ends with its parent (the launcher `dbt_cli_for` puts before dbt).
 
-    python -I -S dbt_child.py PARENT_PID [NAME=value ...] -- DBT_EXECUTABLE [dbt arguments ...]
+    python -I -S dbt_child.py PARENT_PID [--chdir=FOLDER] [NAME=value ...] -- DBT_EXECUTABLE [dbt arguments ...]
 
 Standard library only, run with `-I -S` (no site-packages: it starts in milliseconds). In order:
 
@@ -11,7 +11,9 @@ Standard library only, run with `-I -S` (no site-packages: it starts in millisec
    `execve`. It is bound to the parent *thread* that started the child; dagster-dbt starts dbt from the step's
    thread, which waits for dbt to finish, so the two lifetimes match.
 3. If the parent already died before step 2 (`getppid()` is no longer PARENT_PID), exit at once.
-4. `execve` dbt with the `NAME=value` assignments added to the environment: dbt keeps this process id, so the
+4. With `--chdir=FOLDER`, move into FOLDER: dbt opens the paths of the profile that are relative (the warehouse
+   file and its spill folder, `resources.dbt_env`) in it.
+5. `execve` dbt with the `NAME=value` assignments added to the environment: dbt keeps this process id, so the
    parent's signals and `wait()` reach dbt itself.
 
 Elsewhere than Linux step 2 is skipped: dbt then ends at its next write to the parent's closed pipe.
@@ -23,7 +25,9 @@ import ctypes
 import os
 import signal
 import sys
+from typing import NamedTuple
 
+CHDIR = "--chdir="
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 PARENT_GONE_EXIT = 128 + signal.SIGTERM  # as if the SIGTERM had arrived
 
@@ -38,25 +42,36 @@ def die_with_parent(sig: int = signal.SIGTERM) -> bool:
     return True
 
 
-def split_arguments(argv: list[str]) -> tuple[int, dict[str, str], list[str]]:
-    """`PARENT_PID NAME=value ... -- program args ...` → (parent pid, assignments, command)."""
+class Launch(NamedTuple):
+    parent: int  # the process id of the parent dbt must not outlive
+    folder: str | None  # the working folder of dbt (None: the launcher's)
+    assignments: dict[str, str]  # added to dbt's environment
+    command: list[str]  # dbt's command line
+
+
+def split_arguments(argv: list[str]) -> Launch:
+    """`PARENT_PID [--chdir=FOLDER] NAME=value ... -- program args ...` → what to launch."""
     if "--" not in argv or len(argv) < 3:
-        raise SystemExit("usage: dbt_child.py PARENT_PID [NAME=value ...] -- PROGRAM [ARGS ...]")
+        raise SystemExit("usage: dbt_child.py PARENT_PID [--chdir=FOLDER] [NAME=value ...] -- PROGRAM [ARGS ...]")
     cut = argv.index("--")
-    assignments = dict(item.split("=", 1) for item in argv[1:cut])
+    options = argv[1:cut]
+    folder = next((item.removeprefix(CHDIR) for item in options if item.startswith(CHDIR)), None)
+    assignments = dict(item.split("=", 1) for item in options if not item.startswith(CHDIR))
     command = argv[cut + 1 :]
     if not command:
         raise SystemExit("dbt_child.py: no program after --")
-    return int(argv[0]), assignments, command
+    return Launch(int(argv[0]), folder, assignments, command)
 
 
 def main(argv: list[str]) -> None:
-    parent, assignments, command = split_arguments(argv)
+    launch = split_arguments(argv)
     os.setsid()
     die_with_parent()
-    if os.getppid() != parent:
+    if os.getppid() != launch.parent:
         os._exit(PARENT_GONE_EXIT)
-    os.execve(command[0], command, {**os.environ, **assignments})
+    if launch.folder is not None:
+        os.chdir(launch.folder)
+    os.execve(launch.command[0], launch.command, {**os.environ, **launch.assignments})
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 The run's settings are the fields of `NpsSettings`, set once: from the environment when the definitions are
 built (`dagster dev`), or from run config (`nps run` passes its resolved `Settings`). dbt gets them as
-`--vars` and, for what `profiles.yml` reads with `env_var` (the warehouse path, the memory limit), in the
-environment of the dbt child process only (`dbt_cli_for`).
+`--vars` and, for what `profiles.yml` reads with `env_var` (the warehouse file, the memory limit), in the
+environment of the dbt child process only (`dbt_cli_for`), which runs in the warehouse's folder (`dbt_workdir`).
 """
 
 from __future__ import annotations
@@ -40,8 +40,27 @@ DBT_LOG_OPTIONS = ["--log-file-max-bytes", str(DBT_LOG_FILE_MAX_BYTES)]
 
 def prepare_manifest(project: DbtProject) -> None:
     """`dbt parse` with the project's own dbt executable (dagster-dbt's preparer looks for `dbt` on PATH,
-    which a bare `.venv/bin/dagster dev` does not have)."""
-    project_dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    which a bare `.venv/bin/dagster dev` does not have), and with the vars and profile values of a run with this
+    environment's settings (`preparation_settings`).
+
+    dagster-dbt copies the project's `partial_parse.msgpack` into the target folder of a run that has none (a new
+    warehouse), and dbt reuses it when the vars and the rendered profile are the same as when it was written. The
+    profile names the warehouse relative to the dbt child's folder (`dbt_profile_env`), so a new warehouse of the
+    usual file name skips parsing the whole project (about 2 s), where every new warehouse used to parse it."""
+    settings = preparation_settings()
+    cli = dbt_cli_for(project_dbt_cli(project), dbt_profile_env(settings))
+    cli.cli(["parse", "--quiet", *dbt_vars_args(settings)], target_path=project.target_path).wait()
+
+
+def preparation_settings() -> Settings:
+    """The settings a run in this environment has (`Settings.from_env`); the defaults when the environment or its
+    `sources.yml` cannot be read (the run then says why, and dbt parses the project whole)."""
+    try:
+        settings = Settings.from_env()
+        load_sources_file(settings.sources_file)
+    except (ValueError, OSError):  # SourcesFileError is a ValueError
+        return Settings.from_env({})
+    return settings
 
 
 def manifest_is_stale(manifest: Path, project_dir: Path = DBT_PROJECT_DIR) -> bool:
@@ -116,9 +135,9 @@ def dbt_resource() -> DbtCliResource:
     return project_dbt_cli(dbt_project())
 
 
-def dbt_cli_for(cli: DbtCliResource, env: Mapping[str, str]) -> DbtCliResource:
-    """`cli` whose dbt child process gets `env` (added to the inherited environment), ends with this process,
-    and keeps its log file bounded (`DBT_LOG_OPTIONS`).
+def dbt_cli_for(cli: DbtCliResource, env: Mapping[str, str], folder: Path | None = None) -> DbtCliResource:
+    """`cli` whose dbt child process gets `env` (added to the inherited environment), runs in `folder` (when
+    given), ends with this process, and keeps its log file bounded (`DBT_LOG_OPTIONS`).
 
     dagster-dbt 0.29 starts dbt with `subprocess.Popen` and takes no `env`, `start_new_session` or `preexec_fn`,
     so a small launcher is placed before the dbt executable (`orchestration/dbt_child.py`, standard library
@@ -138,6 +157,7 @@ def dbt_cli_for(cli: DbtCliResource, env: Mapping[str, str]) -> DbtCliResource:
             *LAUNCHER_FLAGS,
             str(DBT_CHILD),
             str(os.getpid()),
+            *([f"--chdir={folder}"] if folder is not None else []),
             *(f"{name}={value}" for name, value in env.items()),
             "--",
             *dbt_command(cli.dbt_executable),
@@ -157,6 +177,11 @@ def dbt_command(executable: str) -> list[str]:
     return [executable]
 
 
+def dbt_vars_args(settings: Settings) -> list[str]:
+    """`--vars` of every dbt command of a run (`dbt_vars`)."""
+    return ["--vars", json.dumps(dbt_vars(settings))]
+
+
 def dbt_vars(settings: Settings) -> dict[str, object]:
     """The dbt project vars a run sets (`--vars`): the settings, the same from run to run. Not `as_of`, which
     changes with every run: dbt parses the whole project again whenever `--vars` differ from its last run (about
@@ -170,12 +195,27 @@ def dbt_vars(settings: Settings) -> dict[str, object]:
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
-    """What `profiles.yml` reads with `env_var`, for the dbt child process; with engine spark, the `spark`
-    target, the lake it reads its sources from and the folder of its session's warehouse."""
+    """The environment of a run's dbt child process: what `profiles.yml` reads (`dbt_profile_env`) and the run's
+    moment, `NPS_AS_OF` (`as_of` must be pinned: `Settings.pinned`)."""
+    return {**dbt_profile_env(settings), "NPS_AS_OF": settings.as_of_or_now().isoformat()}
+
+
+def dbt_workdir(settings: Settings) -> Path:
+    """The working folder of a run's dbt child process: the warehouse's folder (`dbt_profile_env`)."""
+    return settings.warehouse_path.resolve().parent
+
+
+def dbt_profile_env(settings: Settings) -> dict[str, str]:
+    """What `profiles.yml` reads with `env_var`; with engine spark, the `spark` target, the lake it reads its
+    sources from and the folder of its session's warehouse.
+
+    The warehouse is named by its file name, which the dbt child opens in its working folder (`dbt_workdir`), and
+    so is its spill folder: dbt parses the whole project again whenever the rendered profile changes (it hashes
+    its values), and an absolute path made every new warehouse do so, even with the project's partial parse file
+    at hand (`prepare_manifest`)."""
     env = {
-        "NPS_WAREHOUSE_PATH": str(settings.warehouse_path.resolve()),
+        "NPS_WAREHOUSE_PATH": settings.warehouse_path.name,
         "NPS_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
-        "NPS_AS_OF": settings.as_of_or_now().isoformat(),  # `as_of` must be pinned (`Settings.pinned`)
     }
     if settings.engine == "spark":
         env |= {
@@ -192,7 +232,7 @@ def dbt_build_args(settings: Settings) -> list[str]:
     """`dbt build` of a run: seeds, models and data tests, without the unit tests. Unit tests check the SQL
     against fixed inputs, not the data, so a daily run gains nothing from them (dbt's own advice: run them in
     development and CI); `make test` runs them on both engines (tests/dbt, tests/spark)."""
-    return ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars(settings))]
+    return ["build", "--exclude-resource-type", "unit_test", *dbt_vars_args(settings)]
 
 
 class NpsSettings(ConfigurableResource):

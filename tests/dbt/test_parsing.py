@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from nps.settings import Settings
-from orchestration.resources import dbt_env, dbt_vars
+from orchestration.resources import dbt_env, dbt_vars, dbt_workdir
 from tests.builds import dbt
 
 
@@ -39,7 +39,7 @@ def test_runs_at_different_moments_give_dbt_the_same_vars_and_keep_partial_parsi
     for moment in ("2026-07-01T00:00:00+00:00", "2026-07-02T06:00:00+00:00"):
         settings = Settings.from_env({}, warehouse_path=warehouse, as_of=moment)
         arguments = ["compile", "--select", "close_the_loop", "--vars", json.dumps(dbt_vars(settings))]
-        outputs.append(dbt(warehouse, tmp_path, *arguments, extra_env=dbt_env(settings)))
+        outputs.append(dbt(warehouse, tmp_path, *arguments, extra_env=dbt_env(settings), cwd=dbt_workdir(settings)))
     assert "Unable to do partial parsing" not in outputs[1]
     compiled = compiled_close_the_loop(tmp_path)
     assert "2026-07-02T06:00:00+00:00" in compiled

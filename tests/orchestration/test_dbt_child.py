@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -22,20 +23,29 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NPS = Path(sys.executable).parent / "nps"
 
 
-def processes_with(variable: str) -> list[int]:
-    """Ids of the running processes whose environment holds `variable` (NAME=value), from /proc."""
+def processes_where(matches: Callable[[Path], bool]) -> list[int]:
+    """Ids of the running processes whose /proc entry `matches`."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            environ = (entry / "environ").read_bytes().split(b"\0")
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            if state != "Z" and matches(entry):
+                found.append(int(entry.name))
         except OSError:  # gone meanwhile, or not ours
             continue
-        if variable.encode() in environ and state != "Z":
-            found.append(int(entry.name))
     return found
+
+
+def processes_with(variable: str) -> list[int]:
+    """Ids of the running processes whose environment holds `variable` (NAME=value)."""
+    return processes_where(lambda entry: variable.encode() in (entry / "environ").read_bytes().split(b"\0"))
+
+
+def processes_in(folder: Path) -> list[int]:
+    """Ids of the running processes whose working folder is `folder`."""
+    return processes_where(lambda entry: Path(os.readlink(entry / "cwd")) == folder)
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str) -> object:
@@ -49,28 +59,36 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> obje
 
 
 @contextmanager
-def reaped(parent: subprocess.Popen, marker: str) -> Iterator[None]:
-    """Whatever the test's outcome, nothing it started is left running."""
+def reaped(parent: subprocess.Popen, children: Callable[[], list[int]]) -> Iterator[None]:
+    """Whatever the test's outcome, nothing it started is left running (`children`: finds the rest)."""
     try:
         yield
     finally:
         parent.kill()
-        for pid in processes_with(marker):
+        for pid in children():
             os.kill(pid, signal.SIGKILL)
 
 
-def signal_and_expect_no_child(parent: subprocess.Popen, marker: str, sig: signal.Signals, within: float) -> None:
+def signal_and_expect_no_child(
+    parent: subprocess.Popen, children: Callable[[], list[int]], sig: signal.Signals, within: float
+) -> None:
     parent.send_signal(sig)
     parent.wait(timeout=60)
-    wait_for(lambda: not processes_with(marker), within, f"no dbt process left after {sig.name} of its parent")
+    wait_for(lambda: not children(), within, f"no dbt process left after {sig.name} of its parent")
 
 
 def test_the_launcher_arguments_split_into_parent_variables_and_command():
     assert split_arguments(["42", "A=1", "B=x=y", "--", "/bin/dbt", "build", "--vars", "{}"]) == (
         42,
+        None,
         {"A": "1", "B": "x=y"},
         ["/bin/dbt", "build", "--vars", "{}"],
     )
+
+
+def test_the_launcher_moves_dbt_into_the_folder_it_is_given():
+    launch = split_arguments(["42", "--chdir=/data/wh", "A=1", "--", "/bin/dbt", "build"])
+    assert (launch.folder, launch.assignments, launch.command) == ("/data/wh", {"A": "1"}, ["/bin/dbt", "build"])
 
 
 PARENT = """
@@ -98,18 +116,20 @@ def test_a_dbt_child_ends_when_the_process_that_started_it_is_killed(tmp_path, s
         [sys.executable, "-c", textwrap.dedent(PARENT), str(fake_dbt), marker.split("=")[1], str(tmp_path / "t")],
         cwd=PROJECT_ROOT,
     )
-    with reaped(parent, marker):
-        (child,) = wait_for(lambda: processes_with(marker), 60, "the dbt stand-in started")
+    children = partial(processes_with, marker)
+    with reaped(parent, children):
+        (child,) = wait_for(children, 60, "the dbt stand-in started")
         assert os.getsid(child) == child  # its own session and process group
         assert os.getpgid(child) != os.getpgid(parent.pid)
-        signal_and_expect_no_child(parent, marker, sig, within=10)
+        signal_and_expect_no_child(parent, children, sig, within=10)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
 def test_killing_nps_run_while_dbt_builds_leaves_no_dbt_process(messy_landing, tmp_path, sig):
     landing, _ = messy_landing
     warehouse = (tmp_path / "wh" / "nps.duckdb").resolve()
-    marker = f"NPS_WAREHOUSE_PATH={warehouse}"  # set for the dbt child only (`dbt_env`)
+    children = partial(processes_in, warehouse.parent)  # dbt runs in the warehouse's folder (`dbt_workdir`)
+    warehouse.parent.mkdir()
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home")}
     env.pop("NPS_WAREHOUSE_PATH", None)
     run = subprocess.Popen(
@@ -119,6 +139,6 @@ def test_killing_nps_run_while_dbt_builds_leaves_no_dbt_process(messy_landing, t
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    with reaped(run, marker):
-        wait_for(lambda: processes_with(marker), 600, "dbt started by nps run")  # slow only on a loaded machine
-        signal_and_expect_no_child(run, marker, sig, within=30)
+    with reaped(run, children):
+        wait_for(children, 600, "dbt started by nps run")  # slow only on a loaded machine
+        signal_and_expect_no_child(run, children, sig, within=30)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -24,7 +25,12 @@ from orchestration.resources import (
     dbt_cli_for,
     dbt_command,
     dbt_env,
+    dbt_project,
     dbt_resource,
+    dbt_vars_args,
+    dbt_workdir,
+    preparation_settings,
+    prepare_manifest,
 )
 
 
@@ -114,11 +120,28 @@ def test_the_dbt_process_gets_the_warehouse_path_in_its_own_environment(tmp_path
     warehouse = tmp_path / "elsewhere" / "w.duckdb"
     warehouse.parent.mkdir()
     settings = Settings.from_env({}, warehouse_path=warehouse)
-    cli = dbt_cli_for(dbt_resource(), dbt_env(settings))
+    cli = dbt_cli_for(dbt_resource(), dbt_env(settings), dbt_workdir(settings))
     invocation = cli.cli(["debug"], target_path=tmp_path / "target", raise_on_error=False).wait()
     assert invocation.is_successful()
-    assert warehouse.exists()  # dbt attached the file named in its environment
+    assert warehouse.exists()  # dbt attached the file named in its environment, in its working folder
+    assert dbt_env(settings)["NPS_WAREHOUSE_PATH"] == "w.duckdb"
     assert os.environ.get("NPS_WAREHOUSE_PATH") != str(warehouse.resolve())  # ours is untouched
+
+
+def test_the_first_build_of_a_new_warehouse_starts_from_the_projects_partial_parse(tmp_path: Path) -> None:
+    # the profile named the warehouse by its absolute path: dbt hashes the rendered profile, so every new warehouse
+    # parsed the whole project (2 s) although dagster-dbt had copied the project's partial parse file in
+    prepare_manifest(dbt_project())  # as a run in this environment has it prepared
+    usual = preparation_settings()
+    settings = replace(usual, warehouse_path=tmp_path / "new" / usual.warehouse_path.name).pinned()
+    settings.warehouse_path.parent.mkdir()
+    cli = dbt_cli_for(dbt_resource(), dbt_env(settings), dbt_workdir(settings))
+    arguments = ["compile", "--select", "close_the_loop", *dbt_vars_args(settings)]
+    assert cli.cli(arguments, target_path=tmp_path / "target").wait().is_successful()
+    log = (tmp_path / "target" / "dbt.log").read_text()
+    assert "Unable to do partial parsing" not in log
+    assert "Partial parsing enabled: 0 files deleted, 0 files added, 0 files changed" in log
+    assert settings.warehouse_path.exists()
 
 
 def test_the_venvs_dbt_starts_as_the_quick_exit_wrapper_and_any_other_executable_as_it_is() -> None:
@@ -130,7 +153,8 @@ def test_the_dbt_child_closes_the_warehouse_it_wrote_and_reports_a_failed_comman
     # the child ends without Python's teardown (orchestration/dbt_main.py): dbt-duckdb's exit function still closes
     # the database, so what dbt wrote is in the file itself, not left in a write-ahead log
     warehouse = tmp_path / "w.duckdb"
-    cli = dbt_cli_for(dbt_resource(), dbt_env(Settings.from_env({}, warehouse_path=warehouse)))
+    settings = Settings.from_env({}, warehouse_path=warehouse)
+    cli = dbt_cli_for(dbt_resource(), dbt_env(settings), dbt_workdir(settings))
     created = cli.cli(["run-operation", "create_theme_inputs_if_missing"], target_path=tmp_path / "target")
     assert created.wait().is_successful()
     assert not warehouse.with_name("w.duckdb.wal").exists()
