@@ -12,7 +12,7 @@ Standard library only, run with `-I -S` (no site-packages: it starts in millisec
    thread, which waits for dbt to finish, so the two lifetimes match.
 3. If the parent already died before step 2 (`getppid()` is no longer PARENT_PID), exit at once.
 4. With `--chdir=FOLDER`, move into FOLDER: dbt opens the paths of the profile that are relative (the warehouse
-   file and its spill folder, `resources.dbt_env`) in it.
+   file and its spill folder, `resources.dbt_profile_env`) in it.
 5. `execve` dbt with the `NAME=value` assignments added to the environment: dbt keeps this process id, so the
    parent's signals and `wait()` reach dbt itself.
 

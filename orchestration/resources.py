@@ -201,8 +201,11 @@ def dbt_env(settings: Settings) -> dict[str, str]:
 
 
 def dbt_workdir(settings: Settings) -> Path:
-    """The working folder of a run's dbt child process: the warehouse's folder (`dbt_profile_env`)."""
-    return settings.warehouse_path.resolve().parent
+    """The working folder of a run's dbt child process: the warehouse's folder (`dbt_profile_env`), made when it
+    does not exist yet (the launcher moves into it before dbt starts; DuckDB creates the file in it)."""
+    folder = settings.warehouse_path.resolve().parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def dbt_profile_env(settings: Settings) -> dict[str, str]:

@@ -128,6 +128,13 @@ def test_the_dbt_process_gets_the_warehouse_path_in_its_own_environment(tmp_path
     assert os.environ.get("NPS_WAREHOUSE_PATH") != str(warehouse.resolve())  # ours is untouched
 
 
+def test_the_dbt_child_of_a_warehouse_in_a_folder_not_made_yet_gets_the_folder_made(tmp_path: Path) -> None:
+    # dbt starts in the warehouse's folder (a missing one would fail the launcher); DuckDB creates the file in it
+    settings = Settings.from_env({}, warehouse_path=tmp_path / "new" / "deeper" / "w.duckdb")
+    assert dbt_workdir(settings) == (tmp_path / "new" / "deeper").resolve()
+    assert dbt_workdir(settings).is_dir()
+
+
 def test_the_first_build_of_a_new_warehouse_starts_from_the_projects_partial_parse(tmp_path: Path) -> None:
     # the profile named the warehouse by its absolute path: dbt hashes the rendered profile, so every new warehouse
     # parsed the whole project (2 s) although dagster-dbt had copied the project's partial parse file in
