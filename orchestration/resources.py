@@ -208,6 +208,11 @@ def dbt_workdir(settings: Settings) -> Path:
     return folder
 
 
+def _warehouse_name(settings: Settings) -> str:
+    """The warehouse's file name in `dbt_workdir`: of the file a symbolic link points to, if it is one."""
+    return settings.warehouse_path.resolve().name
+
+
 def dbt_profile_env(settings: Settings) -> dict[str, str]:
     """What `profiles.yml` reads with `env_var`; with engine spark, the `spark` target, the lake it reads its
     sources from and the folder of its session's warehouse.
@@ -217,7 +222,7 @@ def dbt_profile_env(settings: Settings) -> dict[str, str]:
     its values), and an absolute path made every new warehouse do so, even with the project's partial parse file
     at hand (`prepare_manifest`)."""
     env = {
-        "NPS_WAREHOUSE_PATH": settings.warehouse_path.name,
+        "NPS_WAREHOUSE_PATH": _warehouse_name(settings),
         "NPS_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
     }
     if settings.engine == "spark":

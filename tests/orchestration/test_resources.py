@@ -135,6 +135,16 @@ def test_the_dbt_child_of_a_warehouse_in_a_folder_not_made_yet_gets_the_folder_m
     assert dbt_workdir(settings).is_dir()
 
 
+def test_dbt_opens_the_file_a_symlinked_warehouse_points_to(tmp_path: Path) -> None:
+    real = tmp_path / "disk" / "nps-2026.duckdb"
+    real.parent.mkdir()
+    link = tmp_path / "data" / "nps.duckdb"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    settings = Settings.from_env({}, warehouse_path=link)
+    assert dbt_workdir(settings) / dbt_env(settings)["NPS_WAREHOUSE_PATH"] == real.resolve()
+
+
 def test_the_first_build_of_a_new_warehouse_starts_from_the_projects_partial_parse(tmp_path: Path) -> None:
     # the profile named the warehouse by its absolute path: dbt hashes the rendered profile, so every new warehouse
     # parsed the whole project (2 s) although dagster-dbt had copied the project's partial parse file in
