@@ -167,6 +167,12 @@ def dbt_cli_for(cli: DbtCliResource, env: Mapping[str, str], folder: Path | None
     )
 
 
+def dbt_cli_for_run(cli: DbtCliResource, settings: Settings) -> DbtCliResource:
+    """`cli` for the dbt commands of a run with `settings` (`dbt_cli_for`): its environment (`dbt_env`) names the
+    warehouse relative to its folder (`dbt_workdir`), so the two always go together."""
+    return dbt_cli_for(cli, dbt_env(settings), dbt_workdir(settings))
+
+
 def dbt_command(executable: str) -> list[str]:
     """How the dbt child starts `executable`: the venv's own dbt as `python -P dbt_main.py` (the same dbt command
     line, ended without Python's teardown: 0.5 s a run; `-P`: the script's folder, `orchestration/`, is not put on

@@ -7,7 +7,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 
-from orchestration.resources import NpsSettings, dbt_build_args, dbt_cli_for, dbt_env, dbt_project, dbt_workdir
+from orchestration.resources import NpsSettings, dbt_build_args, dbt_cli_for_run, dbt_project
 from orchestration.translator import NpsDbtTranslator
 from publishing.spark_tables import import_spark_tables
 
@@ -19,7 +19,7 @@ def nps_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, nps: Nps
     for every run)."""
     settings = nps.get()
     target = (settings.data_dir / "dbt_target").resolve()
-    cli = dbt_cli_for(dbt, dbt_env(settings), dbt_workdir(settings))
+    cli = dbt_cli_for_run(dbt, settings)
     yield from cli.cli(dbt_build_args(settings), context=context, target_path=target).stream()
     if settings.engine == "spark":  # what Spark built, into the warehouse the quality suites and publish read
         tables = import_spark_tables(

@@ -22,7 +22,7 @@ from orchestration.resources import (
     ProjectDbtCliResource,
     config_of,
     dbt_build_args,
-    dbt_cli_for,
+    dbt_cli_for_run,
     dbt_command,
     dbt_env,
     dbt_project,
@@ -120,7 +120,7 @@ def test_the_dbt_process_gets_the_warehouse_path_in_its_own_environment(tmp_path
     warehouse = tmp_path / "elsewhere" / "w.duckdb"
     warehouse.parent.mkdir()
     settings = Settings.from_env({}, warehouse_path=warehouse)
-    cli = dbt_cli_for(dbt_resource(), dbt_env(settings), dbt_workdir(settings))
+    cli = dbt_cli_for_run(dbt_resource(), settings)
     invocation = cli.cli(["debug"], target_path=tmp_path / "target", raise_on_error=False).wait()
     assert invocation.is_successful()
     assert warehouse.exists()  # dbt attached the file named in its environment, in its working folder
@@ -152,7 +152,7 @@ def test_the_first_build_of_a_new_warehouse_starts_from_the_projects_partial_par
     usual = preparation_settings()
     settings = replace(usual, warehouse_path=tmp_path / "new" / usual.warehouse_path.name).pinned()
     settings.warehouse_path.parent.mkdir()
-    cli = dbt_cli_for(dbt_resource(), dbt_env(settings), dbt_workdir(settings))
+    cli = dbt_cli_for_run(dbt_resource(), settings)
     arguments = ["compile", "--select", "close_the_loop", *dbt_vars_args(settings)]
     assert cli.cli(arguments, target_path=tmp_path / "target").wait().is_successful()
     log = (tmp_path / "target" / "dbt.log").read_text()
@@ -171,7 +171,7 @@ def test_the_dbt_child_closes_the_warehouse_it_wrote_and_reports_a_failed_comman
     # the database, so what dbt wrote is in the file itself, not left in a write-ahead log
     warehouse = tmp_path / "w.duckdb"
     settings = Settings.from_env({}, warehouse_path=warehouse)
-    cli = dbt_cli_for(dbt_resource(), dbt_env(settings), dbt_workdir(settings))
+    cli = dbt_cli_for_run(dbt_resource(), settings)
     created = cli.cli(["run-operation", "create_theme_inputs_if_missing"], target_path=tmp_path / "target")
     assert created.wait().is_successful()
     assert not warehouse.with_name("w.duckdb.wal").exists()
