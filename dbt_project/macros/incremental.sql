@@ -81,6 +81,66 @@
     {%- endif -%}
 {%- endmacro %}
 
+{% macro delete_partitions_touched(relation, partition_column, key_column=none) %}
+    {#-
+        A pre_hook of an incremental model whose rows depend on the other rows of their partition (e.g. each
+        customer's responses in time order), built with rows_of_partitions_missing: deletes from the built table
+        every partition that a row of `relation` (re)built since this model's last build (its
+        `_built_through_file_id` above the watermark) belongs to now and, given the key column of `relation` the
+        table also has, the partition its key's built row belonged to (a response resolved to another customer
+        changes the order of both). The build then adds every partition the table lacks, whole. On a table built
+        by an earlier release, every row (the build then adds every partition). Nothing in a full build, on Spark
+        (a table) or in a unit test.
+    -#}
+    {%- if model.resource_type != 'unit_test' and this is not none and is_incremental() -%}
+    delete from {{ this }}
+    {%- if is_incremental_on_current_columns() %}
+    where {{ partition_column }} in (
+        select {{ partition_column }}
+        from {{ relation }}
+        where _built_through_file_id > {{ built_through_watermark() }}
+        {%- if key_column is not none %}
+        union all
+        select {{ partition_column }}
+        from {{ this }}
+        where {{ key_column }} in (
+            select {{ key_column }} from {{ relation }} where _built_through_file_id > {{ built_through_watermark() }}
+        )
+        {%- endif %}
+    )
+    {%- endif -%}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro delete_customers_respelled() %}
+    {#- A pre_hook of int_customer_history (incremental by customer): deletes the customers with a row whose
+        segment int_segment_names no longer spells that way (a newer CRM version spells the name otherwise; each
+        spelling belongs to one segment key), for the build to add them again. Nothing where
+        delete_partitions_touched does nothing, nor on a table it empties. -#}
+    {%- if model.resource_type != 'unit_test' and this is not none and is_incremental_on_current_columns() -%}
+    delete from {{ this }}
+    where customer_id in (
+        select built.customer_id
+        from {{ this }} as built
+        where not exists (
+            select 1 from {{ ref('int_segment_names') }} as names where names.segment = built.segment
+        )
+    )
+    {%- endif -%}
+{% endmacro %}
+
+{% macro rows_of_partitions_missing(alias, partition_column) %}
+    {#- The condition, on the rows of a model's input aliased `alias`, that keeps those of the partitions its built
+        table lacks (after delete_partitions_touched): nothing to add (true) in a full build. -#}
+    {%- if is_incremental_on_current_columns() -%}
+    not exists (
+        select 1 from {{ this }} as built where built.{{ partition_column }} = {{ alias }}.{{ partition_column }}
+    )
+    {%- else -%}
+    true
+    {%- endif -%}
+{% endmacro %}
+
 {% macro enforce_unique_key() %}
     {#-
         A post_hook of the incremental models whose `unique_key` (one column) is unique in the table: the build

@@ -289,6 +289,57 @@ def test_late_crm_changes_responses_and_repeat_calls_in_later_files_build_as_a_f
     assert len(incremental["marts.close_the_loop"]) == 3
 
 
+def stamps_before_and_after_a_later_file(
+    tmp_path: Path, stamps: str, name: str, text: str
+) -> tuple[Path, dict[str, int], dict[str, int]]:
+    """FIRST_FILES built, then built again after the file `name` lands with `text`: the warehouse, and the rows of
+    the query `stamps` (key, `_built_through_file_id`) after each build."""
+    landing = landing_with(tmp_path, FIRST_FILES)
+    warehouse = tmp_path / "nps.duckdb"
+    ingest(landing, warehouse)
+    build(warehouse, tmp_path)
+    first_build = dict(rows(warehouse, stamps))
+    (landing / name).write_text(text, encoding="utf-8")
+    ingest(landing, warehouse)
+    build(warehouse, tmp_path)
+    return warehouse, first_build, dict(rows(warehouse, stamps))
+
+
+def test_next_responses_are_rebuilt_for_the_customers_a_new_file_touches_only(tmp_path):
+    # a later answer of C1's: C1's rows are ordered again, C3's (R3 then R4) are left as they were built
+    warehouse, first_build, second_build = stamps_before_and_after_a_later_file(
+        tmp_path,
+        "select response_id, _built_through_file_id from intermediate.int_next_responses",
+        "surveys/surveys_2.csv",
+        SURVEYS_HEADER + "R7,C1,,email,relationship,,2026-06-01T09:00:00Z,2026-06-01T10:00:00Z,9,,thanks\n",
+    )
+    assert set(first_build) == {"R1", "R3", "R4"}
+    assert second_build["R1"] > first_build["R1"]
+    assert (second_build["R3"], second_build["R4"]) == (first_build["R3"], first_build["R4"])
+    assert rows(warehouse, "select next_response_id from intermediate.int_next_responses where response_id = 'R1'") == [
+        ("R7",)
+    ]
+    assert_incremental_build_equals_a_full_refresh(warehouse, tmp_path)
+
+
+def test_a_segment_respelled_by_another_customer_rebuilds_the_customers_of_that_segment_only(tmp_path):
+    # C1 moves to the enterprise segment (C2's, spelled "Enterprise"), spelling it anew: C2, with no new version,
+    # is spelled so too
+    warehouse, first_build, second_build = stamps_before_and_after_a_later_file(
+        tmp_path,
+        "select customer_id, max(_built_through_file_id) from intermediate.int_customer_history group by 1",
+        "crm/crm_2.csv",
+        CRM_HEADER + "C1,c1@example.test,+331,ENTERPRISE,north,pro,active,2026-06-01T00:00:00Z\n",
+    )
+    assert second_build["C1"] > first_build["C1"] and second_build["C2"] > first_build["C2"]
+    assert second_build["C3"] == first_build["C3"]
+    assert rows(warehouse, "select segment from marts.dim_customers where customer_id = 'C2'") == [("ENTERPRISE",)]
+    assert rows(
+        warehouse, "select distinct segment from intermediate.int_customer_history where customer_id = 'C2'"
+    ) == [("ENTERPRISE",)]
+    assert_incremental_build_equals_a_full_refresh(warehouse, tmp_path)
+
+
 def test_a_call_moving_month_and_survey_counts_alone_rebuild_the_contact_centre_months_as_a_full_refresh(tmp_path):
     # int_call_counts_monthly recomputes whole months: those of the calls int_calls_enriched rebuilt, and those whose
     # number of calls changed

@@ -130,6 +130,24 @@ def test_a_failed_publish_leaves_the_previous_copy_and_parquet_intact(tmp_path):
     assert sorted(p.name for p in (tmp_path / "marts").iterdir()) == sorted(parquet_before)
 
 
+def test_a_copy_of_the_published_file_that_fails_fails_the_publish_and_leaves_the_previous_copy(tmp_path, monkeypatch):
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", 10)
+    published = tmp_path / "nps_published.duckdb"
+    publish_marts(warehouse, published)
+    before = published.read_bytes()
+    make_warehouse(warehouse, 20)
+
+    def disk_full(source: Path, target: Path) -> None:
+        Path(target).write_bytes(b"half a file")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish.shutil, "copyfile", disk_full)  # the copy runs in a thread, beside the hashing
+    with pytest.raises(OSError, match="No space left"):
+        publish_marts(warehouse, published)
+    assert published.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["marts", "nps_published.duckdb", "wh.duckdb"]
+
+
 def test_publish_with_the_pipelines_open_connection_leaves_it_usable(tmp_path):
     warehouse = make_warehouse(tmp_path / "wh.duckdb", 4)
     published = tmp_path / "nps_published.duckdb"

@@ -1,10 +1,30 @@
+{{
+    config(
+        materialized=('table' if target.type == 'spark' else 'incremental'),
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_partitions_touched(ref('int_customer_history'), 'customer_id') }}",
+    )
+}}
+
 -- The current CRM version of each customer. No contact details: those appear only in the action marts
 -- (close_the_loop, non_respondents), which read them from int_customer_history.
+-- Incremental on DuckDB, by customer: the pre_hook deletes the customers int_customer_history rebuilt since the
+-- last build, and a build adds every customer the table lacks.
 with history as (
 
     select
-        customer_id, company, segment, region, country, plan,
-        signup_date, status, churned_at, lifetime_value, valid_from, is_current
+        history.customer_id, history.company, history.segment, history.region, history.country, history.plan,
+        history.signup_date, history.status, history.churned_at, history.lifetime_value, history.valid_from
+    from {{ ref('int_customer_history') }} as history
+    where history.is_current
+        and {{ rows_of_partitions_missing('history', 'customer_id') }}
+
+),
+
+built_through as (
+
+    select coalesce(max(_built_through_file_id), -1) as file_id
     from {{ ref('int_customer_history') }}
 
 ),
@@ -12,19 +32,20 @@ with history as (
 final as (
 
     select
-        customer_id,
-        company,
-        segment,
-        region,
-        country,
-        plan,
-        signup_date,
-        status,
-        churned_at,
-        lifetime_value,
-        valid_from as updated_at
+        history.customer_id,
+        history.company,
+        history.segment,
+        history.region,
+        history.country,
+        history.plan,
+        history.signup_date,
+        history.status,
+        history.churned_at,
+        history.lifetime_value,
+        history.valid_from as updated_at,
+        built_through.file_id as _built_through_file_id
     from history
-    where is_current
+    cross join built_through
 
 )
 
