@@ -126,24 +126,31 @@
 
 {#- The response ids an incremental build of this theme model rebuilds: every response when the taxonomy is not
     the one the table was built with (or the table is empty), else those int_responses_enriched rebuilt since this
-    table's watermark (`_built_through_file_id`: the highest one of int_responses_enriched when it was built). -#}
-{% macro theme_responses_to_rebuild() -%}
+    table's watermark (`_built_through_file_id`: the highest one of int_responses_enriched when it was built), and
+    those `also_rebuilt` (a relation of responses stamped the same way, e.g. fct_survey_responses) rebuilt since. -#}
+{% macro theme_responses_to_rebuild(also_rebuilt=none) -%}
     select response_id
     from {{ ref('int_responses_enriched') }}
     where _built_through_file_id > {{ built_through_watermark() }}
         or (select fingerprint from ({{ taxonomy_fingerprint() }}) as current_taxonomy)
             is distinct from (select max(_taxonomy_fingerprint) from {{ this }})
+    {%- if also_rebuilt is not none %}
+    union
+    select response_id
+    from {{ also_rebuilt }}
+    where _built_through_file_id > {{ built_through_watermark() }}
+    {%- endif %}
 {%- endmacro %}
 
 {#- The pre-hook of an incremental theme model (strategy append): removes the rows of the responses this build
     rebuilds, so that a response whose new comment has no words or no theme leaves the table; every row on a table
     built by an earlier release (the build then rebuilds every response). The watermark it leaves can only be
     lower and the fingerprint only null (every row deleted): the build then rebuilds more responses, never fewer.
-    Nothing in a full build, on Spark (a table) or in a unit test. -#}
-{% macro delete_rebuilt_theme_rows() -%}
+    `also_rebuilt`: as theme_responses_to_rebuild. Nothing in a full build, on Spark (a table) or in a unit test. -#}
+{% macro delete_rebuilt_theme_rows(also_rebuilt=none) -%}
     {%- if model.resource_type != 'unit_test' and this is not none and is_incremental() -%}
         {%- if is_incremental_on_current_columns() -%}
-    delete from {{ this }} where response_id in ({{ theme_responses_to_rebuild() }})
+    delete from {{ this }} where response_id in ({{ theme_responses_to_rebuild(also_rebuilt) }})
         {%- else -%}
     delete from {{ this }}
         {%- endif -%}

@@ -322,6 +322,23 @@ def test_next_responses_are_rebuilt_for_the_customers_a_new_file_touches_only(tm
     assert_incremental_build_equals_a_full_refresh(warehouse, tmp_path)
 
 
+def test_verbatim_themes_are_rebuilt_for_the_responses_a_new_file_changes_only(tmp_path):
+    # R1 re-sent with a comment that names no theme, and a new comment R7: R3's and R4's rows are left as built
+    warehouse, first_build, second_build = stamps_before_and_after_a_later_file(
+        tmp_path,
+        "select response_id, max(_built_through_file_id) from marts.verbatim_themes group by 1",
+        "surveys/surveys_2.csv",
+        SURVEYS_HEADER
+        + "R1,C1,,email,post_call,K1,2026-05-01T09:00:00Z,2026-05-01T12:00:00Z,3,2,ok\n"
+        + "R7,C1,,email,relationship,,2026-06-01T09:00:00Z,2026-06-01T10:00:00Z,9,,the bill was wrong\n",
+    )
+    assert set(first_build) == {"R1", "R3", "R4"} and set(second_build) == {"R1", "R3", "R4", "R7"}
+    assert second_build["R1"] > first_build["R1"]
+    assert (second_build["R3"], second_build["R4"]) == (first_build["R3"], first_build["R4"])
+    assert rows(warehouse, "select theme from marts.verbatim_themes where response_id = 'R1'") == [("other",)]
+    assert_incremental_build_equals_a_full_refresh(warehouse, tmp_path)
+
+
 def test_a_segment_respelled_by_another_customer_rebuilds_the_customers_of_that_segment_only(tmp_path):
     # C1 moves to the enterprise segment (C2's, spelled "Enterprise"), spelling it anew: C2, with no new version,
     # is spelled so too
