@@ -18,10 +18,10 @@
     {{ return(true) }}
 {% endmacro %}
 
-{% macro built_through_watermark() %}
-    {#- The highest file id loaded when this model's table was last built (its `_built_through_file_id`), -1
-        when empty: files with a greater id landed since. -#}
-    (select coalesce(max(_built_through_file_id), -1) from {{ this }})
+{% macro built_through_watermark(relation=none) %}
+    {#- The highest file id loaded when this model's table (or `relation`, an incremental model upstream) was last
+        built (its `_built_through_file_id`), -1 when empty: files with a greater id landed since. -#}
+    (select coalesce(max(_built_through_file_id), -1) from {{ this if relation is none else relation }})
 {%- endmacro %}
 
 {% macro where_touched_keys(landed, key_column) %}

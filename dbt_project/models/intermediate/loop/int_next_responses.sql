@@ -24,8 +24,7 @@ with scored as (
 
 built_through as (
 
-    select coalesce(max(_built_through_file_id), -1) as file_id
-    from {{ ref('int_responses_enriched') }}
+    select {{ built_through_watermark(ref('int_responses_enriched')) }} as file_id
 
 ),
 

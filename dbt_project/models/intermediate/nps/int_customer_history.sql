@@ -29,8 +29,7 @@ with versions as (
 
 built_through as (
 
-    select coalesce(max(_built_through_file_id), -1) as file_id
-    from {{ ref('stg_crm__customers') }}
+    select {{ built_through_watermark(ref('stg_crm__customers')) }} as file_id
 
 ),
 

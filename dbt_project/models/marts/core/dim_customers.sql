@@ -24,8 +24,7 @@ with history as (
 
 built_through as (
 
-    select coalesce(max(_built_through_file_id), -1) as file_id
-    from {{ ref('int_customer_history') }}
+    select {{ built_through_watermark(ref('int_customer_history')) }} as file_id
 
 ),
 
