@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from ingestion.loader import ingest
-from tests.builds import DBT_DIR, dbt, landing_with, prepare_themes, rows
+from tests.builds import AS_OF, DBT_DIR, dbt, landing_with, prepare_themes, rows
 
 CONTRACT_COLUMNS = {
     "fct_survey_responses": [
@@ -162,20 +162,20 @@ def snapshot(warehouse: Path, relations: list[str]) -> dict[str, list[tuple]]:
         return out
 
 
-def build(warehouse: Path, work: Path, *args: str, preset: str = "contact_centre") -> None:
+def build(warehouse: Path, work: Path, *args: str, preset: str = "contact_centre", as_of: str = AS_OF) -> None:
     """A dbt build as the pipeline runs it: the theme inputs prepared first (else every verbatim is `other`)."""
     prepare_themes(warehouse, preset)
-    dbt(warehouse, work, "build", *args)
+    dbt(warehouse, work, "build", *args, as_of=as_of)
 
 
 def assert_incremental_build_equals_a_full_refresh(
-    warehouse: Path, work: Path, preset: str = "contact_centre"
+    warehouse: Path, work: Path, preset: str = "contact_centre", as_of: str = AS_OF
 ) -> dict[str, list[tuple]]:
     """Every mart, and every model built incrementally, as an incremental build left them == after --full-refresh."""
     relations = [f"marts.{m}" for m in MARTS] + [r for r in incremental_models(work) if not r.startswith("marts.")]
     assert any(r.startswith("staging.") for r in relations) and any(r.startswith("intermediate.") for r in relations)
     incremental = snapshot(warehouse, relations)
-    build(warehouse, work, "--full-refresh", preset=preset)
+    build(warehouse, work, "--full-refresh", preset=preset, as_of=as_of)
     full = snapshot(warehouse, relations)
     for relation in relations:
         assert incremental[relation] == full[relation], relation
@@ -336,6 +336,46 @@ def test_verbatim_themes_are_rebuilt_for_the_responses_a_new_file_changes_only(t
     assert second_build["R1"] > first_build["R1"]
     assert (second_build["R3"], second_build["R4"]) == (first_build["R3"], first_build["R4"])
     assert rows(warehouse, "select theme from marts.verbatim_themes where response_id = 'R1'") == [("other",)]
+    assert_incremental_build_equals_a_full_refresh(warehouse, tmp_path)
+
+
+LOOP_OF_R4 = "select first_followup_at is not null, loop_status from marts.close_the_loop where response_id = 'R4'"
+# an outbound follow-up of R4 (C3's detractor of May 28, 10:00), five hours after it
+FOLLOWUP_OF_R4 = (
+    "K5,{customer},A1,Ann,billing,outbound,"
+    + "2026-05-28T15:00:00Z,2026-05-28T15:01:00Z,2026-05-28T15:10:00Z,540,resolved\n"
+)
+
+
+def test_a_follow_up_call_re_sent_under_another_customer_leaves_the_detractor_it_followed_up(tmp_path):
+    landing = landing_with(
+        tmp_path, {**FIRST_FILES, "calls/calls_2.csv": CALLS_HEADER + FOLLOWUP_OF_R4.format(customer="C3")}
+    )
+    warehouse = tmp_path / "nps.duckdb"
+    ingest(landing, warehouse)
+    build(warehouse, tmp_path)
+    assert rows(warehouse, LOOP_OF_R4) == [(True, "closed_within_sla")]
+    (landing / "calls/calls_3.csv").write_text(CALLS_HEADER + FOLLOWUP_OF_R4.format(customer="C2"), encoding="utf-8")
+    ingest(landing, warehouse)
+    build(warehouse, tmp_path)
+
+    assert rows(warehouse, LOOP_OF_R4) == [(False, "overdue")]
+    assert_incremental_build_equals_a_full_refresh(warehouse, tmp_path)
+
+
+def test_a_later_run_knows_the_follow_ups_made_since_its_last_run_without_a_new_file(tmp_path):
+    # judged before K5 started, then after it
+    landing = landing_with(
+        tmp_path, {**FIRST_FILES, "calls/calls_2.csv": CALLS_HEADER + FOLLOWUP_OF_R4.format(customer="C3")}
+    )
+    warehouse = tmp_path / "nps.duckdb"
+    ingest(landing, warehouse)
+    build(warehouse, tmp_path, as_of="2026-05-28T14:00:00+00:00")
+    assert rows(warehouse, LOOP_OF_R4) == [(False, "open")]
+
+    build(warehouse, tmp_path)  # no new file; judged at AS_OF, in July
+
+    assert rows(warehouse, LOOP_OF_R4) == [(True, "closed_within_sla")]
     assert_incremental_build_equals_a_full_refresh(warehouse, tmp_path)
 
 
