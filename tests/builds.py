@@ -25,10 +25,11 @@ def dbt(
     as_of: str = AS_OF,
     extra_env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    project_dir: Path = DBT_DIR,
 ) -> str:
     """`dbt <args>` against `warehouse` in a subprocess; returns dbt's output, raises with it on failure.
     `extra_env` is added to the child's environment (e.g. the Spark target's variables, or a run's `dbt_env`,
-    whose warehouse is relative to the folder `cwd`)."""
+    whose warehouse is relative to the folder `cwd`); `project_dir`: the project (and profile) to build."""
     env = {
         "NPS_WAREHOUSE_PATH": str(warehouse),
         "NPS_REPORTING_TZ": reporting_tz,
@@ -39,7 +40,7 @@ def dbt(
         **(extra_env or {}),
     }
     # a subprocess, as in production: dbt-duckdb keeps the file attached for the life of its process
-    command = [str(DBT), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+    command = [str(DBT), *args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
     done = subprocess.run(command, env={**os.environ, **env}, cwd=cwd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}")

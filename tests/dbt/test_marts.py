@@ -464,6 +464,22 @@ def test_a_build_that_writes_a_key_twice_fails_naming_it_and_leaves_its_table_as
             assert rows(warehouse, f"select * from {relation} order by all") == before, relation
 
 
+def test_a_unique_key_check_on_a_model_not_built_by_delete_insert_fails_saying_why(tmp_path):
+    # enforce_unique_key groups the keys of a build's own rows, which is exact only when the build deleted every
+    # older row of those keys first (delete+insert): an appended row could repeat an older row's key unseen
+    project = tmp_path / "project"
+    shutil.copytree(DBT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "bench"))
+    (project / "models" / "staging" / "appended_keys.sql").write_text(
+        "{{ config(materialized='incremental', incremental_strategy='append', unique_key='k',"
+        " post_hook='{{ enforce_unique_key() }}') }}\n"
+        "select 1 as k, 1 as _built_through_file_id\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(AssertionError) as failed:
+        dbt(tmp_path / "nps.duckdb", tmp_path, "run", "--select", "appended_keys", project_dir=project)
+    assert "is not built by delete+insert" in str(failed.value)
+
+
 def test_a_new_taxonomy_rebuilds_the_themes_of_every_response_as_a_full_refresh(tmp_path):
     landing = landing_with(tmp_path, FIRST_FILES)
     warehouse = tmp_path / "nps.duckdb"
