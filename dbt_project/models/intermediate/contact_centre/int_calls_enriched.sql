@@ -134,7 +134,7 @@ built_through as (
     -- finds them by it); file ids are one sequence over every source, so new call files stay above it
     select greatest(
         (select max(_file_id) from {{ ref('stg_calls__calls') }}),
-        (select coalesce(max(_built_through_file_id), -1) from {{ ref('int_responses_enriched') }})
+        {{ built_through_watermark(ref('int_responses_enriched')) }}
     ) as file_id
 
 ),
