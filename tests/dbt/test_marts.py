@@ -347,12 +347,18 @@ FOLLOWUP_OF_R4 = (
 )
 
 
-def test_a_follow_up_call_re_sent_under_another_customer_leaves_the_detractor_it_followed_up(tmp_path):
+def landed_with_a_follow_up_of_r4(tmp_path: Path) -> tuple[Path, Path]:
+    """FIRST_FILES and K5, the follow-up of R4, landed and ingested: the landing folder and the warehouse."""
     landing = landing_with(
         tmp_path, {**FIRST_FILES, "calls/calls_2.csv": CALLS_HEADER + FOLLOWUP_OF_R4.format(customer="C3")}
     )
     warehouse = tmp_path / "nps.duckdb"
     ingest(landing, warehouse)
+    return landing, warehouse
+
+
+def test_a_follow_up_call_re_sent_under_another_customer_leaves_the_detractor_it_followed_up(tmp_path):
+    landing, warehouse = landed_with_a_follow_up_of_r4(tmp_path)
     build(warehouse, tmp_path)
     assert rows(warehouse, LOOP_OF_R4) == [(True, "closed_within_sla")]
     (landing / "calls/calls_3.csv").write_text(CALLS_HEADER + FOLLOWUP_OF_R4.format(customer="C2"), encoding="utf-8")
@@ -365,11 +371,7 @@ def test_a_follow_up_call_re_sent_under_another_customer_leaves_the_detractor_it
 
 def test_a_later_run_knows_the_follow_ups_made_since_its_last_run_without_a_new_file(tmp_path):
     # judged before K5 started, then after it
-    landing = landing_with(
-        tmp_path, {**FIRST_FILES, "calls/calls_2.csv": CALLS_HEADER + FOLLOWUP_OF_R4.format(customer="C3")}
-    )
-    warehouse = tmp_path / "nps.duckdb"
-    ingest(landing, warehouse)
+    _, warehouse = landed_with_a_follow_up_of_r4(tmp_path)
     build(warehouse, tmp_path, as_of="2026-05-28T14:00:00+00:00")
     assert rows(warehouse, LOOP_OF_R4) == [(False, "open")]
 
