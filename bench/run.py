@@ -101,6 +101,11 @@ def step_ingest(work: Path) -> dict:
     return {"rows": report.totals()["rows_loaded"]}
 
 
+def dbt_target(work: Path) -> Path:
+    """The dbt target folder of the `dbt_build` step: its manifest is the one the `publish` step reads."""
+    return work / "dbt_target"
+
+
 def step_dbt(work: Path) -> dict:
     """`dbt build` as the pipeline runs it: the settings as `--vars`, the profile's values in dbt's env."""
     from dataclasses import replace
@@ -113,7 +118,7 @@ def step_dbt(work: Path) -> dict:
     env = {
         **os.environ,
         **dbt_env(settings),
-        "DBT_TARGET_PATH": str(work / "dbt_target"),
+        "DBT_TARGET_PATH": str(dbt_target(work)),
         "DBT_LOG_PATH": str(work / "dbt_logs"),
     }
     subprocess.run(
@@ -138,7 +143,9 @@ def step_quality(work: Path) -> dict:
 def step_publish(work: Path) -> dict:
     from publishing.publish import mart_keys, marts_without_parquet, publish_marts
 
-    manifest = json.loads((ROOT / "dbt_project" / "target" / "manifest.json").read_text())  # as `nps run` reads it
+    # the manifest of the build whose warehouse is published (the project's own target folder has none in a fresh
+    # clone), read as `nps run` reads its run's
+    manifest = json.loads((dbt_target(work) / "manifest.json").read_text())
     result = publish_marts(
         work / "steps" / "nps.duckdb",
         work / "steps" / "published" / "nps_published.duckdb",
