@@ -158,13 +158,15 @@ def step_publish(work: Path) -> dict:
 
 def _run(work: Path, as_of: str = AS_OF) -> dict:
     from nps.startup import libraries_loaded
+    from orchestration.dbt_warm import dbt_started_early
 
-    with libraries_loaded():  # as `nps run` loads them (nps.cli.run)
-        import orchestration.definitions  # noqa: F401
-        from orchestration.pipeline import run_pipeline
+    with dbt_started_early():  # as `nps run` starts (nps.cli.run)
+        with libraries_loaded():
+            import orchestration.definitions  # noqa: F401
+            from orchestration.pipeline import run_pipeline
 
-    settings = _settings(work, "pipeline/nps.duckdb", as_of)
-    summary = run_pipeline(settings, log_level="WARNING", dagster_home_dir=settings.data_dir / "dagster_home")
+        settings = _settings(work, "pipeline/nps.duckdb", as_of)
+        summary = run_pipeline(settings, log_level="WARNING", dagster_home_dir=settings.data_dir / "dagster_home")
     return {
         "rows": summary.rows_loaded,
         "exit_code": summary.exit_code,

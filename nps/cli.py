@@ -80,21 +80,27 @@ def run(
     """The full pipeline in process: ingest → dbt build → quality suites → publish."""
     settings = _settings(landing_dir=landing, warehouse_path=warehouse, as_of=as_of, sources_file=sources)
     _check_inputs(settings)
-    with libraries_loaded():  # the collector off while Dagster, dbt and GE load (nps.startup)
-        import orchestration.definitions  # noqa: F401  (what run_command runs)
-        from orchestration.pipeline import run_command
+    from orchestration.dbt_warm import dbt_started_early  # standard library only
 
-    raise typer.Exit(run_command(settings))
+    with dbt_started_early():  # dbt imports in its own process meanwhile (orchestration/dbt_warm.py)
+        with libraries_loaded():  # the collector off while Dagster, dbt and GE load (nps.startup)
+            import orchestration.definitions  # noqa: F401  (what run_command runs)
+            from orchestration.pipeline import run_command
+        code = run_command(settings)
+    raise typer.Exit(code)
 
 
 @app.command()
 def demo(landing: LandingOpt = None, warehouse: WarehouseOpt = None, as_of: AsOfOpt = None) -> None:
     """Generate sample exports if the landing folder is empty, run the pipeline, print a headline."""
-    with libraries_loaded():
-        import orchestration.definitions  # noqa: F401  (what demo_command runs)
-        from orchestration.pipeline import demo_command
+    from orchestration.dbt_warm import dbt_started_early
 
-    raise typer.Exit(demo_command(_settings(landing_dir=landing, warehouse_path=warehouse, as_of=as_of)))
+    with dbt_started_early():
+        with libraries_loaded():
+            import orchestration.definitions  # noqa: F401  (what demo_command runs)
+            from orchestration.pipeline import demo_command
+        code = demo_command(_settings(landing_dir=landing, warehouse_path=warehouse, as_of=as_of))
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -25,13 +25,11 @@ from pydantic import PrivateAttr
 
 from ingestion.sources_file import load_sources_file
 from nps.settings import DEFAULT_ENGINE, DEFAULT_KEEP_RUNS, Settings
+from orchestration.dbt_warm import DBT_CHILD, DBT_MAIN, LAUNCHER_FLAGS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
-DBT_CHILD = Path(__file__).resolve().parent / "dbt_child.py"  # starts dbt so that it ends with its parent
-DBT_MAIN = Path(__file__).resolve().parent / "dbt_main.py"  # the venv's dbt, ended without Python's teardown
-LAUNCHER_FLAGS = ["-I", "-S"]  # the launcher needs only the standard library: isolated, no site-packages
 # dbt.log (in the run's dbt target folder) rolls over at this size and dbt keeps 5 rolled files (dbt_common's
 # RotatingFileHandler): at most 6 x 2 MiB. Debug level kept: the SQL of a failed model is what one looks for.
 DBT_LOG_FILE_MAX_BYTES = 2 * 1024 * 1024
@@ -142,7 +140,9 @@ def dbt_cli_for(cli: DbtCliResource, env: Mapping[str, str], folder: Path | None
     dagster-dbt 0.29 starts dbt with `subprocess.Popen` and takes no `env`, `start_new_session` or `preexec_fn`,
     so a small launcher is placed before the dbt executable (`orchestration/dbt_child.py`, standard library
     only): it starts a new session, asks the kernel to SIGTERM dbt when this process dies (SIGKILL included),
-    sets the variables and `exec`s dbt (`dbt_command`), which keeps the launcher's process id. Call it in the
+    sets the variables and `exec`s dbt (`dbt_command`), which keeps the launcher's process id. When this process
+    started a dbt process that has imported dbt and waits (`orchestration.dbt_warm.dbt_started_early`, as `nps run`
+    does), the launcher hands the command over to it instead and ends with dbt's status. Call it in the
     process (and thread) that then runs the dbt command: that process is the parent dbt watches. Nothing is
     written to this process's environment.
     """

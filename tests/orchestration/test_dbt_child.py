@@ -83,12 +83,19 @@ def test_the_launcher_arguments_split_into_parent_variables_and_command():
         None,
         {"A": "1", "B": "x=y"},
         ["/bin/dbt", "build", "--vars", "{}"],
+        False,
     )
 
 
 def test_the_launcher_moves_dbt_into_the_folder_it_is_given():
     launch = split_arguments(["42", "--chdir=/data/wh", "A=1", "--", "/bin/dbt", "build"])
     assert (launch.folder, launch.assignments, launch.command) == ("/data/wh", {"A": "1"}, ["/bin/dbt", "build"])
+
+
+def test_a_cold_launcher_starts_its_command_itself():
+    # the launcher of the waiting dbt process (orchestration/dbt_warm.py) must not hand that process to another
+    launch = split_arguments(["42", "--cold", "A=1", "--", "/bin/python", "dbt_main.py"])
+    assert (launch.cold, launch.assignments, launch.command) == (True, {"A": "1"}, ["/bin/python", "dbt_main.py"])
 
 
 PARENT = """
