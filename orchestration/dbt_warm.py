@@ -11,7 +11,7 @@ opened (the warehouse included: the exit functions), and sends back dbt's exit s
 with. So dagster-dbt still sees an ordinary child that writes dbt's events to its pipe and ends with dbt's
 status; the launcher forwards the signals it gets (SIGINT, SIGTERM, SIGHUP) to dbt.
 
-Guarantees, each tested (`tests/orchestration/test_dbt_warm.py`):
+Guarantees (tests: `tests/orchestration/test_dbt_warm.py`):
 - Nothing changes for dbt: a command is taken only if it is the same interpreter, flags and script
   (`dbt_main.py`) and the same `PYTHON*` variables as the waiting process's own, but for Windows' own
   (PYTHONUNBUFFERED, set for the Spark engine, changes how the interpreter starts: such a command is refused,
@@ -22,9 +22,9 @@ Guarantees, each tested (`tests/orchestration/test_dbt_warm.py`):
   launcher came (`dbt_started_early`). It ends with that process (the kernel's death signal, as dbt's child
   had), and when its launcher dies (the socket closes) it sends itself SIGTERM, as a dbt started by the launcher
   would have received.
-- Only the process that started it can reach it: the socket's name holds that process's id (Linux's abstract
-  namespace: no file to leave behind) and the launcher checks that the process listening is of the same user
-  and a child of its own parent; the waiting process takes commands of its own user only.
+- It is found by the launchers of the process that started it: the socket's name holds that process's id
+  (Linux's abstract namespace: no file to leave behind). A launcher hands over only to a process of its own user
+  that is a child of its own parent, and the waiting process takes commands of its own user only.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from nps.process_exit import exit_status
 from orchestration.dbt_child import (
     COLD,
     LENGTH,
+    PARENT_GONE_EXIT,
     REFUSED,
     STARTED,
     STATUS,
@@ -209,7 +210,10 @@ def serve_one_launcher(load: Callable[[], Callable[[], object]]) -> NoReturn:
             connection.sendall(REFUSED + reason.encode())
         connection.close()
     listener.close()
-    connection.sendall(STARTED)
+    try:
+        connection.sendall(STARTED)
+    except OSError:  # the launcher died after sending its command: nothing to run it for
+        os._exit(PARENT_GONE_EXIT)
     take_over(request, fds, identity)
     finished = threading.Event()
     end_with_launcher(connection, finished)
