@@ -147,7 +147,9 @@ def hand_over(parent: int, command: list[str], env: dict[str, str]) -> int | Non
         with contextlib.suppress(ProcessLookupError):
             os.kill(server, sig)
 
-    for sig in FORWARDED_SIGNALS:
+    # a signal this process ignores (as its parent had it) stays ignored, as it would be in a dbt it became
+    previous = {sig: signal.getsignal(sig) for sig in FORWARDED_SIGNALS if signal.getsignal(sig) != signal.SIG_IGN}
+    for sig in previous:
         signal.signal(sig, forward)
     request = json.dumps({"command": command, "cwd": os.getcwd(), "env": env}).encode()
     try:
@@ -160,9 +162,9 @@ def hand_over(parent: int, command: list[str], env: dict[str, str]) -> int | Non
         if reply == REFUSED:  # the reason follows, then the connection closes
             reason = receive_exactly(connection, 4096).decode(errors="replace")
             print(f"dbt_child.py: not handed over ({reason}): starting dbt", file=sys.stderr, flush=True)
-        if not forwarded:
-            for sig in FORWARDED_SIGNALS:
-                signal.signal(sig, signal.SIG_DFL)
+        if not forwarded:  # as they were before `execve`
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             return None
         return 128 + forwarded[-1]
     status = receive_exactly(connection, STATUS.size)

@@ -35,6 +35,7 @@ def load():
         print("cwd", os.getcwd(), flush=True)
         print("env", os.environ.get("NPS_TEST_VALUE"), flush=True)
         print("argv", *sys.argv[1:], flush=True)
+        print("sigint", "ignored" if signal.getsignal(signal.SIGINT) == signal.SIG_IGN else "handled", flush=True)
         print("to stderr", file=sys.stderr, flush=True)
         if "sleep" in sys.argv:
             time.sleep(120)
@@ -144,6 +145,18 @@ def test_a_command_for_another_interpreter_setting_is_started_by_the_launcher_an
         assert report(same.stdout)["pid"] == str(waiting.pid)
 
 
+def test_a_refused_command_keeps_the_signals_the_launcher_was_started_with(stand_in: Path, tmp_path: Path) -> None:
+    with listening_process(stand_in):
+        refused = subprocess.run(
+            launcher(stand_in, tmp_path, "ls", assignments=("PYTHONHASHSEED=7",)),
+            capture_output=True,
+            text=True,
+            check=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as `nohup`-like parents start it
+        )
+    assert report(refused.stdout)["sigint"] == "ignored"
+
+
 def test_only_the_same_program_and_interpreter_settings_are_accepted() -> None:
     identity = ["/venv/bin/python", "-P", "/p/dbt_main.py"]
     env = {"PATH": "/bin", "PYTHONUNBUFFERED": "1"}
@@ -165,6 +178,23 @@ def test_a_signal_to_the_launcher_reaches_the_command(stand_in: Path, tmp_path: 
         started.send_signal(signal.SIGINT)  # as dagster-dbt stops dbt
         assert started.wait(timeout=30) == 128 + signal.SIGINT  # the command's KeyboardInterrupt
         assert waiting.wait(timeout=30) == 128 + signal.SIGINT
+
+
+def test_a_signal_the_launcher_ignores_does_not_reach_the_command(stand_in: Path, tmp_path: Path) -> None:
+    with listening_process(stand_in) as waiting:
+        started = subprocess.Popen(
+            launcher(stand_in, tmp_path, "sleep"),
+            stdout=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        )
+        assert started.stdout is not None
+        assert started.stdout.readline() == f"pid {waiting.pid}\n"
+        started.send_signal(signal.SIGINT)
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiting.wait(timeout=1)
+        started.send_signal(signal.SIGTERM)
+        assert started.wait(timeout=30) == 128 + signal.SIGTERM
 
 
 def test_the_command_ends_when_its_launcher_is_killed(stand_in: Path, tmp_path: Path) -> None:
