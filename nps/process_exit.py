@@ -30,13 +30,19 @@ def exit_status(code: object) -> int:
     return 1
 
 
-def exit_now(code: object = 0) -> NoReturn:
-    """End the process as `sys.exit(code)` would, without the interpreter's finalisation."""
-    status = exit_status(code)
-    atexit._run_exitfuncs()  # the exit functions os._exit would skip (the standard library's own runner)
+def finish_before_exit() -> None:
+    """What `sys.exit` does before the interpreter's finalisation: run the exit functions (those `os._exit` would
+    skip, by the standard library's own runner), then flush the standard streams."""
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream: nothing more can reach it
             stream.flush()
+
+
+def exit_now(code: object = 0) -> NoReturn:
+    """End the process as `sys.exit(code)` would, without the interpreter's finalisation."""
+    status = exit_status(code)
+    finish_before_exit()
     os._exit(status)
 
 

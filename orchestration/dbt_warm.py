@@ -29,7 +29,6 @@ Guarantees (tests: `tests/orchestration/test_dbt_warm.py`):
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import json
 import os
@@ -43,7 +42,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
-from nps.process_exit import exit_status
+from nps.process_exit import exit_status, finish_before_exit
 from orchestration.dbt_child import (
     COLD,
     LENGTH,
@@ -218,10 +217,7 @@ def serve_one_launcher(load: Callable[[], Callable[[], object]]) -> NoReturn:
     finished = threading.Event()
     end_with_launcher(connection, finished)
     status = run_entry(entry)
-    atexit._run_exitfuncs()  # dbt-duckdb closes the warehouse here: before the launcher (and the run) go on
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
+    finish_before_exit()  # dbt-duckdb closes the warehouse here: before the launcher (and the run) go on
     finished.set()
     with contextlib.suppress(OSError):
         connection.sendall(STATUS.pack(status))
