@@ -49,7 +49,8 @@ def build_enforced_keys() -> Iterator[tuple[str, str]]:
 
 def dbt_tests() -> dict[tuple[str, str | None], set[str]]:
     """(model or source table, column) → the names of its dbt tests; column None for the relation's own tests. A key
-    the model's build checks unique counts as a `unique` test."""
+    the model's build checks unique counts as a `unique` test, and a not_null constraint (which the engine enforces
+    when the model is built, or the test not_null_constraints checks) as a `not_null` test."""
     found: dict[tuple[str, str | None], set[str]] = {}
     for key in build_enforced_keys():
         found.setdefault(key, set()).add("unique")
@@ -59,6 +60,7 @@ def dbt_tests() -> dict[tuple[str, str | None], set[str]]:
             for column in relation.get("columns", []):
                 key = (relation["name"], column["name"])
                 found.setdefault(key, set()).update(_test_names(column.get("data_tests")))
+                found[key].update(c["type"] for c in column.get("constraints", []) if c["type"] == "not_null")
     return found
 
 

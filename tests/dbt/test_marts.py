@@ -531,3 +531,124 @@ def test_an_incremental_build_reads_every_column_only_for_the_rows_it_reprocesse
         con.execute("rollback")
     assert [row[0] for row in by_condition] == ["K1", "K9"]
     assert by_rowid == by_condition
+
+
+def not_null_constraints(work: Path) -> dict[str, list[str]]:
+    """mart → the columns its properties declare not_null (constraints), from the last build's manifest."""
+    manifest = json.loads((work / "target" / "manifest.json").read_text())
+    declared = {
+        node["name"]: sorted(
+            name
+            for name, column in node["columns"].items()
+            if any(constraint["type"] == "not_null" for constraint in column["constraints"])
+        )
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    }
+    return {mart: columns for mart, columns in declared.items() if columns}
+
+
+def non_nullable_columns(warehouse: Path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for table, column in rows(
+        warehouse,
+        "select table_name, column_name from information_schema.columns"
+        " where table_schema = 'marts' and is_nullable = 'NO' order by all",
+    ):
+        found.setdefault(table, []).append(column)
+    return found
+
+
+def built_first_files(work: Path) -> Path:
+    """A warehouse in `work` with FIRST_FILES ingested and built."""
+    warehouse = work / "nps.duckdb"
+    ingest(landing_with(work, FIRST_FILES), warehouse)
+    build(warehouse, work)
+    return warehouse
+
+
+def test_the_marts_not_null_columns_reject_nulls_after_a_full_and_an_incremental_build(tmp_path):
+    # the not_null rules of the contracted marts are constraints DuckDB enforces when the model writes its table
+    # (a data test per column cost a dbt node each), incremental models included
+    warehouse = built_first_files(tmp_path)
+    declared = not_null_constraints(tmp_path)
+    assert {"fct_survey_responses", "non_respondents", "close_the_loop", "nps_by_period", "queue_performance"} <= set(
+        declared
+    )
+    assert "segment" in declared["fct_survey_responses"]
+    assert non_nullable_columns(warehouse) == declared
+
+    ingest(landing_with(tmp_path, LATER_FILES), warehouse)
+    build(warehouse, tmp_path)
+    assert "marts.fct_survey_responses" in incremental_models(tmp_path)
+    assert non_nullable_columns(warehouse) == declared
+    # one test per mart checks them all after the build (on Spark, which does not enforce them, too)
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    tests = [node for node in manifest["nodes"].values() if node["resource_type"] == "test"]
+    assert sorted(
+        test["attached_node"].split(".")[-1] for test in tests if test["name"].startswith("not_null_constraints_")
+    ) == sorted(declared)
+    assert not [
+        test
+        for test in tests
+        if test["name"].startswith("not_null_")
+        and test["attached_node"].split(".")[-1] in declared
+        and not test["name"].startswith("not_null_constraints_")
+    ]
+
+
+def test_an_incremental_mart_built_before_its_not_null_constraints_gets_them_at_its_next_build(tmp_path):
+    warehouse = built_first_files(tmp_path)
+    declared = not_null_constraints(tmp_path)
+    # the tables as an earlier release built them, without the constraints
+    with duckdb.connect(str(warehouse)) as con:
+        for table in ("fct_survey_responses", "non_respondents"):
+            for column in declared[table]:
+                con.execute(f"alter table marts.{table} alter column {column} drop not null")
+    assert "fct_survey_responses" not in non_nullable_columns(warehouse)
+
+    build(warehouse, tmp_path)  # no new file
+
+    assert non_nullable_columns(warehouse) == declared
+
+
+def test_a_null_already_in_a_not_null_column_of_an_incremental_mart_fails_its_build_naming_the_column(tmp_path):
+    warehouse = built_first_files(tmp_path)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table marts.fct_survey_responses alter column segment drop not null")
+        con.execute("update marts.fct_survey_responses set segment = null where response_id = 'R1'")
+
+    with pytest.raises(AssertionError) as failed:
+        build(warehouse, tmp_path)
+
+    assert "NOT NULL constraint failed: fct_survey_responses.segment" in str(failed.value)
+    assert rows(warehouse, "select segment from marts.fct_survey_responses where response_id = 'R1'") == [(None,)]
+
+
+def test_not_null_constraints_names_each_column_holding_nulls(tmp_path):
+    # what the test finds on an engine that does not enforce the constraints (Spark); here, on tables whose
+    # constraints were dropped
+    warehouse = built_first_files(tmp_path)
+    with duckdb.connect(str(warehouse)) as con:
+        for column in ("segment", "channel"):
+            con.execute(f"alter table marts.fct_survey_responses alter column {column} drop not null")
+        con.execute("update marts.fct_survey_responses set segment = null where response_id in ('R1', 'R2')")
+        con.execute("update marts.fct_survey_responses set channel = null where response_id = 'R3'")
+
+    with pytest.raises(AssertionError) as failed:
+        dbt(
+            warehouse,
+            tmp_path,
+            "test",
+            "--select",
+            "fct_survey_responses,test_name:not_null_constraints",
+            "--store-failures",
+        )
+
+    assert "Failure in test not_null_constraints_fct_survey_responses_" in str(failed.value)
+    assert "Got 2 results" in str(failed.value)
+    stored = rows(
+        warehouse,
+        "select column_name, null_rows from dbt_test__audit.not_null_constraints_fct_survey_responses_ order by all",
+    )
+    assert stored == [("channel", 1), ("segment", 2)]

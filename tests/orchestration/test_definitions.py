@@ -54,7 +54,7 @@ def test_groups_follow_the_dbt_folders():
 
 def test_dbt_tests_and_quality_suites_are_asset_checks():
     checks = {(k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys}
-    assert ("marts/fct_survey_responses", "not_null_fct_survey_responses_response_id") in checks
+    assert ("marts/fct_survey_responses", "responses_categorised_consistently_fct_survey_responses_") in checks
     assert ("marts/close_the_loop", "unique_close_the_loop_response_id") in checks
     assert ("marts/nps_by_period", "contract_expectations") in checks
     assert ("raw_surveys", "contract_expectations") in checks

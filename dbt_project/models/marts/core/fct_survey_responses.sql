@@ -2,6 +2,7 @@
     config(
         materialized=('table' if target.type == 'spark' else 'incremental'),
         unique_key='response_id',
+        pre_hook="{{ not_null_constraints_in_place() }}",
         post_hook="{{ enforce_unique_key() }}",
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',

@@ -5,7 +5,10 @@
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         post_hook="{{ enforce_unique_key() }}",
-        pre_hook="{{ delete_keys_leaving(ref('fct_survey_responses'), 'response_id', 'has_response') }}",
+        pre_hook=[
+            "{{ not_null_constraints_in_place() }}",
+            "{{ delete_keys_leaving(ref('fct_survey_responses'), 'response_id', 'has_response') }}",
+        ],
     )
 }}
 
