@@ -123,21 +123,35 @@ def acceptable(request: dict, identity: list[str], environment: dict[str, str]) 
 
 
 def receive_request(connection: socket.socket) -> tuple[dict, list[int]] | None:
-    """The launcher's request (command, env, cwd) and its standard streams; None if it went away meanwhile."""
-    header, fds, _, _ = socket.recv_fds(connection, LENGTH.size, len(STANDARD_STREAMS))
-    if len(header) < LENGTH.size:
-        header += receive_exactly(connection, LENGTH.size - len(header))
-    if len(header) < LENGTH.size or len(fds) != len(STANDARD_STREAMS):
-        for fd in fds:
-            os.close(fd)
-        return None
-    (length,) = LENGTH.unpack(header)
-    body = receive_exactly(connection, min(length, MAX_REQUEST_BYTES))
-    if len(body) != length:
-        for fd in fds:
-            os.close(fd)
-        return None
-    return json.loads(body), fds
+    """The launcher's request (command, env, cwd) and its standard streams; None if it went away meanwhile (the
+    connection reset or closed part way) or sent something else, the streams it sent closed."""
+    fds: list[int] = []
+    try:
+        header, fds, _, _ = socket.recv_fds(connection, LENGTH.size, len(STANDARD_STREAMS))
+        if len(header) < LENGTH.size:
+            header += receive_exactly(connection, LENGTH.size - len(header))
+        if len(header) == LENGTH.size and len(fds) == len(STANDARD_STREAMS):
+            (length,) = LENGTH.unpack(header)
+            body = receive_exactly(connection, min(length, MAX_REQUEST_BYTES))
+            if len(body) == length and well_formed(request := json.loads(body)):
+                return request, fds
+    except (OSError, ValueError):  # ValueError: not JSON (json.JSONDecodeError), or not UTF-8
+        pass
+    for fd in fds:
+        os.close(fd)
+    return None
+
+
+def well_formed(request: object) -> bool:
+    """A request as the launcher sends it (`dbt_child.hand_over`): the command, the environment and the folder."""
+    return (
+        isinstance(request, dict)
+        and isinstance(request.get("command"), list)
+        and all(isinstance(part, str) for part in request["command"])
+        and isinstance(request.get("env"), dict)
+        and all(isinstance(key, str) and isinstance(value, str) for key, value in request["env"].items())
+        and isinstance(request.get("cwd"), str)
+    )
 
 
 def take_over(request: dict, fds: list[int], identity: list[str]) -> None:

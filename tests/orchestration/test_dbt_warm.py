@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,7 +18,7 @@ import duckdb
 import pytest
 
 from nps.settings import Settings
-from orchestration.dbt_child import warm_address
+from orchestration.dbt_child import LENGTH, connect_to_waiting_dbt, warm_address
 from orchestration.dbt_warm import DBT_CHILD, DBT_MAIN, LAUNCHER_FLAGS, SERVE, acceptable, dbt_started_early
 from orchestration.resources import dbt_cli_for_run, dbt_resource
 
@@ -237,3 +238,33 @@ def test_a_second_waiting_process_of_the_same_parent_ends_and_leaves_the_first_w
             assert second is not None
             assert second.wait(timeout=30) == 0  # its name is taken: nothing to do (not handed to the first)
         assert first.poll() is None
+
+
+def send_to_waiting(header: bytes, body: bytes, streams: list[int] | None = None) -> None:
+    """What a launcher that died part way, or another program of this user, might send the waiting process."""
+    connected = connect_to_waiting_dbt(os.getpid())
+    assert connected is not None
+    connection, _ = connected
+    with connection:
+        socket.send_fds(connection, [header], [0, 1, 2] if streams is None else streams)
+        connection.sendall(body)
+
+
+@pytest.mark.parametrize(
+    ("header", "body", "streams"),
+    [
+        (LENGTH.pack(100), b'{"command": ["x"]', None),  # the launcher died while sending
+        (LENGTH.pack(9), b"not json!", None),
+        (LENGTH.pack(2), b"\xff\xfe", None),  # not UTF-8
+        (LENGTH.pack(14), b'{"command": 1}', None),  # JSON, not a request
+        (LENGTH.pack(2), b"{}", []),  # without the standard streams
+    ],
+    ids=["cut-short", "not-json", "not-utf8", "not-a-request", "no-streams"],
+)
+def test_what_is_not_a_whole_request_leaves_the_process_waiting_for_the_next_launcher(
+    stand_in: Path, tmp_path: Path, header: bytes, body: bytes, streams: list[int] | None
+) -> None:
+    with listening_process(stand_in) as waiting:
+        send_to_waiting(header, body, streams)
+        same = subprocess.run(launcher(stand_in, tmp_path, "ls"), capture_output=True, text=True, check=True)
+        assert report(same.stdout)["pid"] == str(waiting.pid)  # handed over: the waiting process went on
